@@ -1,0 +1,1 @@
+"""Kruise resource types and small helpers over core objects."""

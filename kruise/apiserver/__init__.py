@@ -1,0 +1,1 @@
+"""The embedded Kubernetes-compatible API server (SQLite revision log, watch cache, REST)."""

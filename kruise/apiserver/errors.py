@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -22,8 +23,37 @@ _FIELD_TYPES = {
     "TooMany": ("FieldValueTooMany", "Too many"),
     "TypeInvalid": ("FieldValueTypeInvalid", "Invalid value"),
 }
-_SHOWS_VALUE = {"NotFound", "Duplicate", "Invalid", "NotSupported", "TypeInvalid"}
+_SHOWS_VALUE = {"NotFound", "Duplicate", "Invalid", "NotSupported", "TypeInvalid", "TooMany"}
 _NO_VALUE = object()
+
+
+def go_float(f: float) -> str:
+    """Format a float as Go's %v does: shortest digits, exponent form below 1e-4 or from 1e6 up."""
+    if f != f:
+        return "NaN"
+    if f in (float("inf"), float("-inf")):
+        return "+Inf" if f > 0 else "-Inf"
+    if f == 0:
+        return "-0" if str(f).startswith("-") else "0"
+    sign, digits, exponent = Decimal(repr(f)).as_tuple()
+    ds = "".join(map(str, digits)).rstrip("0")
+    assert isinstance(exponent, int)
+    exponent += len(digits) - len(ds)
+    if not ds:
+        ds = "0"
+    nd = len(ds)
+    dp = nd + exponent  # position of the decimal point relative to the digits
+    exp = dp - 1
+    neg = "-" if sign else ""
+    if exp < -4 or exp >= 6:  # strconv 'g' with shortest precision switches at 6
+        mant = ds[0] + ("." + ds[1:] if nd > 1 else "")
+        esign = "-" if exp < 0 else "+"
+        return f"{neg}{mant}e{esign}{abs(exp):02d}"
+    if dp <= 0:
+        return f"{neg}0.{'0' * -dp}{ds}"
+    if dp >= nd:
+        return f"{neg}{ds}{'0' * (dp - nd)}"
+    return f"{neg}{ds[:dp]}.{ds[dp:]}"
 
 
 def _render_value(value: Any) -> str:
@@ -33,8 +63,10 @@ def _render_value(value: Any) -> str:
         return "true" if value else "false"
     if value is None:
         return "null"
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        return go_float(value)
     return orjson.dumps(value).decode()
 
 
@@ -149,7 +181,9 @@ def conflict(resource: str, name: str, why: str, group: str = "") -> APIError:
 
 def stale_update(resource: str, name: str, group: str = "") -> APIError:
     return conflict(
-        resource, name, "the object has been modified; please apply your changes to the latest version and try again",
+        resource,
+        name,
+        "the object has been modified; please apply your changes to the latest version and try again",
         group,
     )
 
@@ -162,7 +196,9 @@ def invalid_object(kind: str, name: str, errors: list[FieldError], group: str = 
     return APIError(
         422,
         "Invalid",
-        f'{kind}.{group} "{name}" is invalid: {summary}' if group else f'{kind} "{name}" is invalid: {summary}',
+        f'{kind}.{group} "{name}" is invalid: {summary}'
+        if group
+        else f'{kind} "{name}" is invalid: {summary}',
         _details(kind, name, group, causes=[e.cause() for e in errors]),
     )
 
@@ -175,12 +211,19 @@ def gone(message: str) -> APIError:
     return APIError(410, "Expired", message)
 
 
-def method_not_allowed(message: str = "the server does not allow this method on the requested resource") -> APIError:
+def method_not_allowed(
+    message: str = "the server does not allow this method on the requested resource",
+) -> APIError:
     return APIError(405, "MethodNotAllowed", message)
 
 
 def unsupported_media_type(content_type: str) -> APIError:
-    return APIError(415, "UnsupportedMediaType", f'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got "{content_type}")')
+    return APIError(
+        415,
+        "UnsupportedMediaType",
+        "the body of the request was in an unknown format - accepted media types include: "
+        f'application/json, application/yaml, application/vnd.kubernetes.protobuf (got "{content_type}")',
+    )
 
 
 def too_large(limit: int) -> APIError:

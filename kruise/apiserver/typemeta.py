@@ -45,3 +45,54 @@ class SchemaNode:
 
 
 UNKNOWN = SchemaNode(untyped=True)
+
+
+def from_openapi_v3(schema: dict) -> SchemaNode:
+    """Convert a CRD's `openAPIV3Schema` into a SchemaNode.
+
+    List and map semantics come from the `x-kubernetes-*` extensions (lists default to atomic, maps to
+    granular, as in kube-apiserver). The root `metadata`, and that of embedded resources, is always
+    ObjectMeta whatever the CRD declares, because the server treats it as such.
+    """
+    from .builtin_types import OBJECT_META  # builtin_types imports this module
+
+    node = _convert(schema, OBJECT_META)
+    if node is UNKNOWN:
+        node = SchemaNode(untyped=True)
+    node.fields = {**node.fields, "metadata": OBJECT_META}
+    return node
+
+
+def _convert(schema: object, object_meta: SchemaNode) -> SchemaNode:
+    if not isinstance(schema, dict):
+        return UNKNOWN
+    node = SchemaNode()
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        node.fields = {name: _convert(sub, object_meta) for name, sub in properties.items()}
+    if schema.get("x-kubernetes-embedded-resource"):
+        node.fields = {**node.fields, "metadata": object_meta}
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        node.values = _convert(extra, object_meta)
+    elif extra is True:
+        node.values = UNKNOWN
+    if "items" in schema:
+        node.items = _convert(schema["items"], object_meta)
+    list_type = schema.get("x-kubernetes-list-type")
+    if list_type in ("atomic", "set", "map"):
+        node.list_type = list_type
+    keys = schema.get("x-kubernetes-list-map-keys")
+    if isinstance(keys, list):
+        node.list_map_keys = tuple(k for k in keys if isinstance(k, str))
+    if schema.get("x-kubernetes-map-type") in ("granular", "atomic"):
+        node.map_type = schema["x-kubernetes-map-type"]
+    # not allowed in CRDs by upstream validation, but honoured if a schema carries them
+    if isinstance(schema.get("x-kubernetes-patch-merge-key"), str):
+        node.patch_merge_key = schema["x-kubernetes-patch-merge-key"]
+    if isinstance(schema.get("x-kubernetes-patch-strategy"), str):
+        node.patch_strategy = schema["x-kubernetes-patch-strategy"]
+    structural = "type" in schema or node.fields or node.items is not None or node.values is not None
+    if schema.get("x-kubernetes-preserve-unknown-fields") or not structural:
+        node.untyped = True
+    return node

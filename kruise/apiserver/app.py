@@ -1,0 +1,179 @@
+"""Assembly of the API server: routes, error and auth middleware, startup state, background tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from . import codec, discovery, errors
+from .crud import Resources, WriteOptions
+from .handlers import ResourceHandlers
+from .lifecycle import CRD_KEY, Lifecycle
+from .paths import parse_resource_path
+from .registry import Registry
+from .storage import DELETED
+from .store import Store
+from .watchcache import WatchEvent
+
+log = logging.getLogger("kruise.apiserver")
+
+INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+_UNAUTHENTICATED_PATHS = ("/version", "/healthz", "/livez", "/readyz")
+COMPACT_INTERVAL = 60.0
+
+
+@dataclass
+class ServerConfig:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 6443
+    tokens: dict[str, str] = field(default_factory=dict)  # bearer token -> user name
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    history: int = 20_000
+
+
+class APIServer:
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.store = Store(config.data_dir, history=config.history)
+        self.registry = Registry()
+        self.resources = Resources(self.store, self.registry)
+        self.handlers = ResourceHandlers(self.resources)
+        self.lifecycle = Lifecycle(self.resources)
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._runner: web.AppRunner | None = None
+        self.port = config.port
+        for e in self.store.list(CRD_KEY):
+            self.registry.set_crd(e.obj)
+        self.store.listeners.append(self._sync_crds)
+        self._bootstrap()
+
+    # ------------------------------------------------------------------ state
+    def _sync_crds(self, ev: WatchEvent) -> None:
+        if ev.storage_key != CRD_KEY:
+            return
+        if ev.type == DELETED:
+            self.registry.remove_crd(ev.name)
+        else:
+            self.registry.set_crd(ev.obj)
+
+    def _bootstrap(self) -> None:
+        info = self.registry.get("", "v1", "namespaces")
+        assert info is not None
+        for name in INITIAL_NAMESPACES:
+            if self.store.get("/namespaces", "", name) is None:
+                self.resources.create(info, "", {"metadata": {"name": name}},
+                                      WriteOptions(manager="kube-apiserver"))
+
+    # ------------------------------------------------------------------ http
+    def make_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._errors_middleware, self._auth_middleware],
+                              client_max_size=codec.MAX_BODY + 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._route)
+        return app
+
+    @web.middleware
+    async def _errors_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except errors.APIError as e:
+            return codec.status_response(e)
+        except web.HTTPRequestEntityTooLarge:
+            return codec.status_response(errors.too_large(codec.MAX_BODY))
+        except web.HTTPException:
+            raise
+        except (ConnectionResetError, asyncio.CancelledError):
+            raise
+        except Exception:
+            log.exception("event=internal_error method=%s path=%s", request.method, request.path)
+            return codec.status_response(errors.APIError(500, "InternalError", "Internal error occurred"))
+
+    @web.middleware
+    async def _auth_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if self.config.tokens and request.path not in _UNAUTHENTICATED_PATHS:
+            header = request.headers.get("Authorization", "")
+            token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+            if not any(hmac.compare_digest(token, t) for t in self.config.tokens):
+                raise errors.unauthorized()
+        return await handler(request)
+
+    async def _route(self, request: web.Request) -> web.StreamResponse:
+        path = request.path.rstrip("/") or "/"
+        target = parse_resource_path(path)
+        if target is not None:
+            return await self.handlers.handle(request, target)
+        if request.method != "GET":
+            raise errors.method_not_allowed()
+        return self._non_resource(request, path)
+
+    def _non_resource(self, request: web.Request, path: str) -> web.StreamResponse:
+        if path == "/version":
+            return codec.json_response(discovery.KUBE_VERSION)
+        if path in ("/healthz", "/livez", "/readyz"):
+            return web.Response(text="ok")
+        if path == "/api":
+            return codec.json_response(discovery.api_versions(f"{self.config.host}:{self.port}"))
+        if path == "/apis":
+            return codec.json_response(discovery.group_list(self.registry))
+        if path == "/openapi/v2":
+            if "protobuf" in request.headers.get("Accept", ""):
+                return web.Response(body=discovery.openapi_v2_protobuf(),
+                                    content_type="application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+            return codec.json_response(discovery.openapi_v2_json())
+        parts = path.strip("/").split("/")
+        doc = None
+        if parts[0] == "api" and len(parts) == 2:
+            doc = discovery.resource_list(self.registry, "", parts[1])
+        elif parts[0] == "apis" and len(parts) == 2:
+            doc = discovery.group(self.registry, parts[1])
+        elif parts[0] == "apis" and len(parts) == 3:
+            doc = discovery.resource_list(self.registry, parts[1], parts[2])
+        if doc is None:
+            raise errors.APIError(404, "NotFound", "the server could not find the requested resource")
+        return codec.json_response(doc)
+
+    # ------------------------------------------------------------------ lifecycle
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        if not self.config.tls_cert:
+            return None
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(str(self.config.tls_cert), str(self.config.tls_key))
+        return ctx
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=self._ssl_context(),
+                           reuse_address=True, backlog=1024)
+        await site.start()
+        if self.config.port == 0:
+            server = site._server
+            assert server is not None
+            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._tasks.append(asyncio.create_task(self.lifecycle.run()))
+        self._tasks.append(asyncio.create_task(self._compactor()))
+        log.info("event=apiserver_started address=%s:%d rv=%d", self.config.host, self.port, self.store.rv)
+
+    async def _compactor(self) -> None:
+        while True:
+            await asyncio.sleep(COMPACT_INTERVAL)
+            removed = self.store.compact()
+            if removed:
+                log.info("event=compacted rows=%d floor=%d", removed, self.store.cache.floor)
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        for w in [w for s in self.store.cache.watchers.values() for w in s]:
+            w.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        self.store.close()

@@ -1,0 +1,439 @@
+"""Field sets: which fields of an object a manager owns, and their FieldsV1 encoding.
+
+A path is a tuple of path elements, each element spelled exactly as a FieldsV1 key:
+`f:<name>` (struct field or map key), `k:<json object>` (map-list item by its key fields),
+`v:<json value>` (set-list item), `i:<n>` (index, only read back from foreign data). A set of
+paths holds *members* only: a parent is owned only if its own path is in the set, which is
+what the "." marker means in FieldsV1. JSON inside elements is canonical (sorted keys, Go's
+escaping, integral floats as integers), so element equality is string equality.
+
+`field_set` and `compare` walk a value with its `SchemaNode` the way structured-merge-diff
+does, because ownership must match what kube-apiserver records for the same object.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ..typemeta import SchemaNode
+
+Path = tuple[str, ...]
+FieldSet = set[Path]
+
+MISSING: Any = object()
+"""Marks an absent value (distinct from JSON null) in walks over two values."""
+
+# Key fields kube's schemas default when an applied item omits them (ports' protocol).
+_KEY_DEFAULTS: dict[str, Any] = {"protocol": "TCP"}
+
+
+class FieldPathError(ValueError):
+    """A value that cannot be mapped to field paths (bad list item, duplicate key)."""
+
+
+# ---- JSON helpers -------------------------------------------------------------------------
+
+
+def _normalize(value: Any) -> Any:
+    # Go decodes 80.0 and 80 to the same value and prints it as 80.
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _normalize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalize(v) for v in value]
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    """Compact JSON with sorted keys and Go's HTML-safe escaping, as FieldsV1 keys are written."""
+    text = json.dumps(_normalize(value), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality of JSON values where `true` is not `1`."""
+    if a is b:
+        return True
+    ta, tb = type(a), type(b)
+    if ta is bool or tb is bool:
+        return ta is tb and a == b
+    if ta in (int, float) and tb in (int, float):
+        return bool(a == b)
+    if ta is not tb:
+        return False
+    if ta is dict:
+        return len(a) == len(b) and all(k in b and json_equal(v, b[k]) for k, v in a.items())
+    if ta is list:
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+# ---- path elements ------------------------------------------------------------------------
+
+
+def field_pe(name: str) -> str:
+    return "f:" + name
+
+
+def value_pe(value: Any) -> str:
+    return "v:" + canonical_json(value)
+
+
+def key_pe(fields: dict[str, Any]) -> str:
+    return "k:" + canonical_json(fields)
+
+
+def parse_pe(pe: str) -> str:
+    """Validate one FieldsV1 key and return it in canonical form."""
+    kind, sep, rest = pe.partition(":")
+    if not sep:
+        raise ValueError(f"invalid path element {pe!r}")
+    if kind == "f":
+        return pe
+    if kind in ("k", "v"):
+        try:
+            value = json.loads(rest)
+        except ValueError as e:
+            raise ValueError(f"invalid path element {pe!r}: {e}") from None
+        if kind == "k" and not isinstance(value, dict):
+            raise ValueError(f"invalid path element {pe!r}: key must be an object")
+        return kind + ":" + canonical_json(value)
+    if kind == "i":
+        try:
+            return "i:" + str(int(rest))
+        except ValueError:
+            raise ValueError(f"invalid path element {pe!r}") from None
+    raise ValueError(f"invalid path element {pe!r}: unknown prefix {kind!r}")
+
+
+def _to_string(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def pe_string(pe: str) -> str:
+    """A path element as kube prints it: `.name`, `[name="app"]`, `[=value]`, `[3]`."""
+    kind, rest = pe[0], pe[2:]
+    if kind == "f":
+        return "." + rest
+    if kind == "k":
+        key = json.loads(rest)
+        return "[" + ",".join(f"{n}={_to_string(key[n])}" for n in sorted(key)) + "]"
+    if kind == "v":
+        return "[=" + _to_string(json.loads(rest)) + "]"
+    return "[" + rest + "]"
+
+
+def path_string(path: Path) -> str:
+    """A path as kube prints it, e.g. `.spec.containers[name="app"].image`."""
+    return "".join(pe_string(pe) for pe in path)
+
+
+def _value_order(value: Any) -> tuple[Any, ...]:
+    # structured-merge-diff's total order: numbers, strings, booleans, lists, maps, null.
+    if isinstance(value, bool):
+        return (2, value)
+    if isinstance(value, int | float):
+        return (0, value)
+    if isinstance(value, str):
+        return (1, value)
+    if isinstance(value, list):
+        return (3, tuple(_value_order(v) for v in value))
+    if isinstance(value, dict):
+        return (4, tuple((k, _value_order(value[k])) for k in sorted(value)))
+    return (5,)
+
+
+_KIND_ORDER = {"f": 0, "k": 1, "v": 2, "i": 3}
+
+
+def pe_order(pe: str) -> tuple[Any, ...]:
+    """Sort key for path elements: fields by name, then keys, values, indexes."""
+    kind, rest = pe[0], pe[2:]
+    if kind == "f":
+        return (0, rest)
+    if kind == "k":
+        key = json.loads(rest)
+        return (1, tuple((n, _value_order(key[n])) for n in sorted(key)))
+    if kind == "v":
+        return (2, _value_order(json.loads(rest)))
+    return (3, int(rest))
+
+
+def ordered_paths(paths: Iterable[Path]) -> list[Path]:
+    """Paths in the order kube iterates a set: at each level its members, then its children."""
+
+    def key(path: Path) -> tuple[Any, ...]:
+        last = len(path) - 1
+        return tuple((0 if i == last else 1, pe_order(pe)) for i, pe in enumerate(path))
+
+    return sorted(paths, key=key)
+
+
+# ---- FieldsV1 -----------------------------------------------------------------------------
+
+
+def encode_fields_v1(paths: Iterable[Path]) -> dict[str, Any]:
+    """The FieldsV1 trie for a set of paths, keys in kube's order ("." first)."""
+    root: dict[str, Any] = {}
+    for path in paths:
+        node = root
+        for pe in path:
+            node = node.setdefault(pe, {})
+        node["."] = {}
+    return _emit(root)
+
+
+def _emit(node: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pe in sorted((k for k in node if k != "."), key=pe_order):
+        child = node[pe]
+        children = {k: v for k, v in child.items() if k != "."}
+        if "." in child and not children:
+            out[pe] = {}
+        elif "." in child:
+            out[pe] = {".": {}, **_emit(children)}
+        else:
+            out[pe] = _emit(children)
+    return out
+
+
+def decode_fields_v1(fields: Any) -> FieldSet:
+    """Paths of a FieldsV1 trie. Raises ValueError on malformed input."""
+    if not isinstance(fields, dict):
+        raise ValueError("FieldsV1 must be a JSON object")
+    out: FieldSet = set()
+    _collect(fields, (), out)
+    return out
+
+
+def _collect(node: dict[str, Any], prefix: Path, out: FieldSet) -> None:
+    for key, child in node.items():
+        if not isinstance(child, dict):
+            raise ValueError(f"FieldsV1 entry {key!r} must be an object")
+        if key == ".":
+            if child:
+                raise ValueError('FieldsV1 "." must map to an empty object')
+            if prefix:
+                out.add(prefix)
+            continue
+        path = (*prefix, parse_pe(key))
+        if not child:
+            out.add(path)
+        else:
+            _collect(child, path, out)
+
+
+# ---- set helpers --------------------------------------------------------------------------
+
+
+def strict_prefixes(paths: Iterable[Path]) -> set[Path]:
+    """Every proper, non-empty prefix of the given paths."""
+    out: set[Path] = set()
+    for path in paths:
+        for i in range(1, len(path)):
+            out.add(path[:i])
+    return out
+
+
+def recursive_difference(paths: FieldSet, remove: FieldSet) -> FieldSet:
+    """`paths` without any path that is in `remove` or lies under one of its members."""
+    return {p for p in paths if not any(p[:i] in remove for i in range(1, len(p) + 1))}
+
+
+# ---- walking values with a schema ---------------------------------------------------------
+
+
+def is_granular_list(node: SchemaNode, value: Any) -> bool:
+    return isinstance(value, list) and node.list_type in ("set", "map")
+
+
+def is_granular_map(node: SchemaNode, value: Any) -> bool:
+    return isinstance(value, dict) and node.map_type != "atomic"
+
+
+def item_pe(item: Any, node: SchemaNode) -> str:
+    """The path element of one item of a set or map list (`node` is the list's schema)."""
+    if node.list_type == "map" and node.list_map_keys:
+        if not isinstance(item, dict):
+            what = "a null element" if item is None else "non-map elements"
+            raise FieldPathError(f"associative list with keys may not have {what}")
+        key: dict[str, Any] = {}
+        item_node = node.item()
+        for name in node.list_map_keys:
+            if name in item:
+                key[name] = item[name]
+                continue
+            default = getattr(item_node.child(name), "default", None)
+            if default is None:
+                default = _KEY_DEFAULTS.get(name)
+            if default is None:
+                raise FieldPathError(
+                    f'associative list with keys has an element that omits key field "{name}"'
+                    " (and doesn't have default value)"
+                )
+            key[name] = default
+        return key_pe(key)
+    if isinstance(item, dict):
+        raise FieldPathError("associative list without keys has an element that's a map type")
+    if isinstance(item, list):
+        raise FieldPathError("not supported: associative list with lists as elements")
+    if item is None:
+        raise FieldPathError("associative list without keys has an element that's an explicit null")
+    return value_pe(item)
+
+
+def _item_pes(items: list[Any], node: SchemaNode, path: Path) -> list[str]:
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(item_pe(item, node))
+        except FieldPathError as e:
+            raise FieldPathError(f"{path_string(path)}: element {i}: {e}") from None
+    return out
+
+
+def field_set(value: Any, schema: SchemaNode, *, allow_duplicates: bool = True) -> FieldSet:
+    """Every path `value` sets: leaves, set/map-list items, map entries, empty or null values.
+
+    Struct fields (names listed in `SchemaNode.fields`) are members only when null or `{}`;
+    map entries always are. With `allow_duplicates=False` (applied configurations) duplicate
+    items of a set or map list raise FieldPathError, as kube-apiserver rejects them.
+    """
+    out: FieldSet = set()
+    _fields(value, schema, (), out, allow_duplicates)
+    return out
+
+
+def _fields(value: Any, node: SchemaNode, path: Path, out: FieldSet, dups: bool) -> None:
+    if is_granular_map(node, value):
+        for name, child in value.items():
+            child_path = (*path, "f:" + name)
+            _fields(child, node.child(name), child_path, out, dups)
+            if child is None or child == {} or name not in node.fields:
+                out.add(child_path)
+    elif is_granular_list(node, value):
+        pes = _item_pes(value, node, path)
+        if not dups and len(set(pes)) != len(pes):
+            seen: set[str] = set()
+            for pe in pes:
+                if pe in seen:
+                    raise FieldPathError(f"{path_string(path)}: duplicate entries for key {pe_string(pe)}")
+                seen.add(pe)
+        item_node = node.item()
+        for pe, item in zip(pes, value, strict=True):
+            item_path = (*path, pe)
+            _fields(item, item_node, item_path, out, dups)
+            out.add(item_path)
+    elif path:
+        out.add(path)
+
+
+class Comparison:
+    """Paths added, removed and modified between two versions of an object."""
+
+    __slots__ = ("added", "modified", "removed")
+
+    def __init__(self) -> None:
+        self.added: FieldSet = set()
+        self.removed: FieldSet = set()
+        self.modified: FieldSet = set()
+
+    def changed(self) -> FieldSet:
+        return self.added | self.modified
+
+
+def compare(old: Any, new: Any, schema: SchemaNode) -> Comparison:
+    """Compare two values field by field. Granular maps and lists also record their own path
+    as added/removed when the whole container appears or disappears."""
+    result = Comparison()
+    _compare(old, new, schema, (), result)
+    return result
+
+
+def _empty(value: Any) -> bool:
+    return value is MISSING or value is None or value == {} or value == []
+
+
+def _compare(old: Any, new: Any, node: SchemaNode, path: Path, res: Comparison) -> None:
+    if _empty(old) and _empty(new):
+        granular = False  # empty/null on both sides compares as a leaf, keeping the distinction
+    elif (old is MISSING or old is None or is_granular_map(node, old)) and (
+        new is MISSING or new is None or is_granular_map(node, new)
+    ):
+        granular = True
+        _compare_maps(old, new, node, path, res)
+    elif (old is MISSING or old is None or is_granular_list(node, old)) and (
+        new is MISSING or new is None or is_granular_list(node, new)
+    ):
+        granular = True
+        _compare_lists(old, new, node, path, res)
+    else:
+        granular = False
+    if not path:
+        return
+    if old is MISSING:
+        if new is not MISSING:
+            res.added.add(path)
+    elif new is MISSING:
+        res.removed.add(path)
+    elif not granular and not json_equal(old, new):
+        res.modified.add(path)
+
+
+def _compare_maps(old: Any, new: Any, node: SchemaNode, path: Path, res: Comparison) -> None:
+    old_map = old if isinstance(old, dict) else {}
+    new_map = new if isinstance(new, dict) else {}
+    for name, old_child in old_map.items():
+        _compare(old_child, new_map.get(name, MISSING), node.child(name), (*path, "f:" + name), res)
+    for name, new_child in new_map.items():
+        if name not in old_map:
+            _compare(MISSING, new_child, node.child(name), (*path, "f:" + name), res)
+
+
+def _group(items: list[Any], node: SchemaNode, path: Path) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = {}
+    for pe, item in zip(_item_pes(items, node, path), items, strict=True):
+        groups.setdefault(pe, []).append(item)
+    return groups
+
+
+def _compare_lists(old: Any, new: Any, node: SchemaNode, path: Path, res: Comparison) -> None:
+    old_groups = _group(old if isinstance(old, list) else [], node, path)
+    new_groups = _group(new if isinstance(new, list) else [], node, path)
+    item_node = node.item()
+    for pe in [*old_groups, *(pe for pe in new_groups if pe not in old_groups)]:
+        olds, news = old_groups.get(pe, []), new_groups.get(pe, [])
+        item_path = (*path, pe)
+        if len(olds) > 1 or len(news) > 1:
+            # duplicated items cannot be told apart; the group is compared as a whole
+            if not olds:
+                res.added.add(item_path)
+            elif not news:
+                res.removed.add(item_path)
+            elif not json_equal(olds, news):
+                res.modified.add(item_path)
+        else:
+            _compare(olds[0] if olds else MISSING, news[0] if news else MISSING, item_node, item_path, res)
+
+
+def schema_at(schema: SchemaNode, path: Path) -> tuple[SchemaNode, bool]:
+    """The schema node at `path` and whether its last element is a declared struct field."""
+    node, named = schema, False
+    for pe in path:
+        if pe.startswith("f:"):
+            name = pe[2:]
+            named = name in node.fields
+            node = node.child(name)
+        else:
+            named = False
+            node = node.item()
+    return node, named

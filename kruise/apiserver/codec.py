@@ -1,0 +1,88 @@
+"""Request decoding and response encoding (JSON and YAML bodies, Status errors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import yaml
+from aiohttp import web
+
+from . import errors
+
+MAX_BODY = 3 * 1024 * 1024  # kube-apiserver's limit for a single object write
+
+try:
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML without libyaml
+    _Loader = yaml.SafeLoader
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def decode_json(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        raise errors.bad_request(f"couldn't get version/kind; json parse error: {e}") from e
+
+
+def decode_yaml(raw: bytes) -> Any:
+    try:
+        return yaml.load(raw, Loader=_Loader)
+    except yaml.YAMLError as e:
+        raise errors.bad_request(f"error converting YAML to JSON: yaml: {_yaml_problem(e)}") from e
+
+
+def _yaml_problem(e: yaml.YAMLError) -> str:
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e)
+    return f"line {mark.line + 1}: {problem}" if mark is not None else problem
+
+
+def decode_body(raw: bytes, content_type: str | None) -> Any:
+    """An object body (create/update) in JSON or YAML."""
+    mt = media_type(content_type)
+    if not raw.strip():
+        raise errors.bad_request("the body of the request was empty")
+    if mt in ("application/json", "", "*/*", "text/plain"):
+        return decode_json(raw)
+    if mt in ("application/yaml", "application/x-yaml", "text/yaml"):
+        return decode_yaml(raw)
+    if mt == "application/vnd.kubernetes.protobuf":
+        raise errors.unsupported_media_type(mt)
+    raise errors.unsupported_media_type(mt)
+
+
+async def read_body(request: web.Request) -> bytes:
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise errors.too_large(MAX_BODY)
+    chunks = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise errors.too_large(MAX_BODY)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def json_response(body: Any, status: int = 200) -> web.Response:
+    raw = body if isinstance(body, bytes) else orjson.dumps(body)
+    return web.Response(body=raw, status=status, content_type="application/json")
+
+
+def status_response(err: errors.APIError) -> web.Response:
+    resp = json_response(err.status(), err.code)
+    for k, v in err.headers.items():
+        resp.headers[k] = v
+    return resp
+
+
+def success_status(details: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
+    if details:
+        out["details"] = details
+    return out

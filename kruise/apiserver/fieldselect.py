@@ -1,0 +1,52 @@
+"""Which fields each resource supports in a fieldSelector, and their values for one object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Obj = dict[str, Any]
+
+
+def _get(obj: Obj, path: str) -> str:
+    cur: Any = obj
+    for part in path.split("."):
+        if not isinstance(cur, dict):
+            return ""
+        cur = cur.get(part)
+    if cur is None:
+        return ""
+    if isinstance(cur, bool):
+        return "true" if cur else "false"
+    return str(cur)
+
+
+_EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
+    ("", "pods"): ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+                   "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"),
+    ("", "events"): ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+                     "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
+                     "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"),
+    ("", "namespaces"): ("status.phase",),
+    ("", "nodes"): ("spec.unschedulable",),
+    ("", "secrets"): ("type",),
+    ("", "persistentvolumeclaims"): (),
+    ("batch", "jobs"): ("status.successful",),
+    ("apps", "replicasets"): ("status.replicas",),
+}
+
+
+def supported_fields(group: str, resource: str) -> tuple[str, ...]:
+    return ("metadata.name", "metadata.namespace", *_EXTRA.get((group, resource), ()))
+
+
+def field_getter(group: str, resource: str) -> Callable[[Obj], dict[str, str]]:
+    names = supported_fields(group, resource)
+
+    def fields(obj: Obj) -> dict[str, str]:
+        out = {n: _get(obj, n) for n in names}
+        if (group, resource) == ("", "events") and "source" in out:
+            out["source"] = _get(obj, "source.component") or _get(obj, "reportingComponent")
+        return out
+
+    return fields

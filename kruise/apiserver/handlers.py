@@ -1,0 +1,412 @@
+"""REST verbs over resources: get, list, watch, create, update, patch, delete, deletecollection."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from kruise.api.selectors import SelectorError, parse_field_selector, parse_label_selector
+
+from . import codec, errors, subresources, tableview
+from .crud import APPLY_PATCH, PATCH_TYPES, DeleteOptions, Resources, WriteOptions
+from .fieldselect import field_getter, supported_fields
+from .paths import Target
+from .registry import ResourceInfo, storage_version
+from .storage import ADDED
+from .watchcache import Entry, TooOld, Watcher, WatchEvent
+
+Obj = dict[str, Any]
+
+BOOKMARK_INTERVAL = 5.0
+
+
+def field_manager(request: web.Request) -> str:
+    manager = request.query.get("fieldManager")
+    if manager:
+        return manager
+    agent = request.headers.get("User-Agent", "unknown")
+    return agent.split("/", 1)[0][:128] or "unknown"
+
+
+def _dry_run(request: web.Request) -> bool:
+    values = request.query.getall("dryRun", [])
+    for v in values:
+        if v != "All":
+            raise errors.bad_request(f'unsupported dry run value "{v}": only "All" is supported')
+    return bool(values)
+
+
+class ResourceHandlers:
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+        self.store = resources.store
+        self.registry = resources.registry
+
+    # ------------------------------------------------------------------ dispatch
+    async def handle(self, request: web.Request, target: Target) -> web.StreamResponse:
+        info = self.registry.get(target.group, target.version, target.resource)
+        if info is None or (target.namespace is not None and not info.namespaced):
+            raise errors.APIError(404, "NotFound", "the server could not find the requested resource")
+        namespace = target.namespace or "" if info.namespaced else ""
+        method = request.method
+        if target.subresource:
+            if target.subresource not in info.subresources or target.name is None:
+                raise errors.APIError(404, "NotFound", "the server could not find the requested resource")
+            return await subresources.handle(self, request, info, namespace, target.name, target.subresource)
+        if target.name is None:
+            if method == "GET":
+                if target.watch_path or _is_true(request.query.get("watch")):
+                    return await self.watch(request, info, target.namespace)
+                return self.list(request, info, target.namespace)
+            if method == "POST":
+                if info.namespaced and target.namespace is None:
+                    raise errors.method_not_allowed()
+                return await self.create(request, info, namespace)
+            if method == "DELETE":
+                return await self.delete_collection(request, info, target.namespace)
+            raise errors.method_not_allowed()
+        if info.namespaced and target.namespace is None:
+            raise errors.APIError(404, "NotFound", "the server could not find the requested resource")
+        if method == "GET":
+            if target.watch_path or _is_true(request.query.get("watch")):
+                return await self.watch(request, info, target.namespace, only_name=target.name)
+            return self.respond_object(request, info, self.resources.get(info, namespace, target.name))
+        if method == "PUT":
+            return await self.update(request, info, namespace, target.name)
+        if method == "PATCH":
+            return await self.patch(request, info, namespace, target.name)
+        if method == "DELETE":
+            return await self.delete(request, info, namespace, target.name)
+        raise errors.method_not_allowed()
+
+    # ------------------------------------------------------------------ responses
+    def respond_object(self, request: web.Request, info: ResourceInfo, obj: Obj, status: int = 200,
+                       raw: bytes | None = None) -> web.Response:
+        view = tableview.wanted_view(request.headers.get("Accept"))
+        if view is None:
+            return codec.json_response(raw if raw is not None else obj, status)
+        kind, version = view
+        if kind == "Table":
+            meta = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
+            return codec.json_response(
+                tableview.table(info, [obj], meta, request.query.get("includeObject", "Metadata"), version), status)
+        return codec.json_response(tableview.partial_metadata(obj, version), status)
+
+    # ------------------------------------------------------------------ read
+    def _filters(self, request: web.Request, info: ResourceInfo) -> Callable[[Obj], bool] | None:
+        checks: list[Callable[[Obj], bool]] = []
+        label_text = request.query.get("labelSelector", "")
+        if label_text:
+            try:
+                sel = parse_label_selector(label_text)
+            except SelectorError as e:
+                raise errors.bad_request(f"unable to parse requirement: {e}") from e
+            checks.append(lambda o: sel.matches((o.get("metadata") or {}).get("labels") or {}))
+        field_text = request.query.get("fieldSelector", "")
+        if field_text:
+            try:
+                fsel = parse_field_selector(field_text)
+            except SelectorError as e:
+                raise errors.bad_request(str(e)) from e
+            known = supported_fields(info.group, info.resource)
+            for f in sorted(fsel.fields()):
+                if f not in known:
+                    raise errors.bad_request(f'field label not supported: {f}')
+            getter = field_getter(info.group, info.resource)
+            checks.append(lambda o: fsel.matches(getter(o)))
+        if not checks:
+            return None
+        if len(checks) == 1:
+            return checks[0]
+        return lambda o: all(c(o) for c in checks)
+
+    def list(self, request: web.Request, info: ResourceInfo, namespace: str | None) -> web.Response:
+        q = request.query
+        rv_param = q.get("resourceVersion", "")
+        match = q.get("resourceVersionMatch", "")
+        if match and match not in ("Exact", "NotOlderThan"):
+            raise errors.bad_request(f'invalid resourceVersionMatch "{match}"')
+        if match and not rv_param:
+            raise errors.bad_request("resourceVersionMatch is forbidden unless resourceVersion is provided")
+        current = self.store.rv
+        if rv_param and rv_param != "0":
+            wanted = _parse_rv(rv_param)
+            if wanted > current:
+                raise errors.APIError(504, "Timeout", f"Too large resource version: {wanted}, current: {current}",
+                                      {"causes": [{"reason": "ResourceVersionTooLarge",
+                                                   "message": "Too large resource version"}], "retryAfterSeconds": 1})
+            if match == "Exact" and wanted != current:
+                raise errors.gone(f"too old resource version: {wanted} ({current})")
+        predicate = self._filters(request, info)
+        entries = self.store.list(info.storage_key, namespace)
+        if predicate is not None:
+            entries = [e for e in entries if predicate(e.obj)]
+        limit = _parse_int(q.get("limit"), "limit")
+        start_after, list_rv = _decode_continue(q.get("continue"), current)
+        if start_after is not None:
+            entries = [e for e in entries if _entry_key(e) > start_after]
+        list_meta: Obj = {"resourceVersion": str(list_rv)}
+        if limit and len(entries) > limit:
+            last = _entry_key(entries[limit - 1])
+            list_meta["continue"] = _encode_continue(last, list_rv)
+            list_meta["remainingItemCount"] = len(entries) - limit
+            entries = entries[:limit]
+        return self._list_response(request, info, entries, list_meta)
+
+    def _list_response(self, request: web.Request, info: ResourceInfo, entries: list[Entry],
+                       list_meta: Obj) -> web.Response:
+        view = tableview.wanted_view(request.headers.get("Accept"))
+        if view is not None:
+            kind, version = view
+            objs = [e.obj for e in entries]
+            if kind == "Table":
+                return codec.json_response(tableview.table(
+                    info, objs, list_meta, request.query.get("includeObject", "Metadata"), version))
+            return codec.json_response({
+                "kind": "PartialObjectMetadataList", "apiVersion": f"meta.k8s.io/{version}", "metadata": list_meta,
+                "items": [tableview.partial_metadata(o, version) for o in objs],
+            })
+        head = (b'{"kind":"' + info.list_kind.encode() + b'","apiVersion":"' + info.api_version.encode()
+                + b'","metadata":' + orjson.dumps(list_meta) + b',"items":[')
+        body = head + b",".join(self._raw_for(info, e) for e in entries) + b"]}"
+        return codec.json_response(body)
+
+    def _raw_for(self, info: ResourceInfo, e: Entry) -> bytes:
+        """Stored bytes, or the object re-labelled when served through another CRD version."""
+        if info.is_custom and e.obj.get("apiVersion") != info.api_version:
+            return orjson.dumps(_as_version(e.obj, info))
+        return e.raw
+
+    # ------------------------------------------------------------------ watch
+    async def watch(self, request: web.Request, info: ResourceInfo, namespace: str | None,
+                    only_name: str | None = None) -> web.StreamResponse:
+        q = request.query
+        predicate = self._filters(request, info)
+        if only_name is not None:
+            base = predicate
+            predicate = (lambda o: o["metadata"]["name"] == only_name and base(o)) if base else \
+                (lambda o: o["metadata"]["name"] == only_name)
+        timeout = _parse_int(q.get("timeoutSeconds"), "timeoutSeconds") or 1800
+        bookmarks = _is_true(q.get("allowWatchBookmarks"))
+        rv_param = q.get("resourceVersion", "")
+        view = tableview.wanted_view(request.headers.get("Accept"))
+        render = self._renderer(info, view, request)
+        watcher = Watcher(info.storage_key, namespace, predicate, render)
+        cache = self.store.cache
+        # Register and take the starting point in one synchronous step: nothing is missed or doubled.
+        initial: list[bytes] = []
+        error_line: bytes | None = None
+        if rv_param in ("", "0"):
+            for e in self.store.list(info.storage_key, namespace):
+                if predicate is None or predicate(e.obj):
+                    ev = WatchEvent(e.rv, ADDED, info.storage_key, "", "", e.obj, self._raw_for(info, e))
+                    initial.append(render(ADDED, ev) if render else ev.line())
+        else:
+            try:
+                for ev in cache.events_after(info.storage_key, _parse_rv(rv_param)):
+                    watcher.offer(ev)
+            except TooOld as e:
+                status = errors.gone(f"too old resource version: {rv_param} ({e.oldest})").status()
+                error_line = b'{"type":"ERROR","object":' + orjson.dumps(status) + b"}\n"
+        if error_line is None:
+            cache.add_watcher(watcher)
+        resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json",
+                                                       "Transfer-Encoding": "chunked"})
+        await resp.prepare(request)
+        try:
+            if error_line is not None:
+                await resp.write(error_line)
+                return resp
+            if initial:
+                await resp.write(b"".join(initial))
+            deadline = time.monotonic() + timeout
+            last_sent = time.monotonic()
+            while not watcher.closed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                batch = await watcher.next_batch(min(remaining, 1.0))
+                transport = request.transport
+                if transport is None or transport.is_closing():
+                    break
+                if batch:
+                    await resp.write(b"".join(batch))
+                    last_sent = time.monotonic()
+                elif bookmarks and time.monotonic() - last_sent >= BOOKMARK_INTERVAL:
+                    await resp.write(self._bookmark(info))
+                    last_sent = time.monotonic()
+            if watcher.overflowed:
+                status = errors.gone("watch channel overflowed: the client is too slow; relist").status()
+                await resp.write(b'{"type":"ERROR","object":' + orjson.dumps(status) + b"}\n")
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            cache.remove_watcher(watcher)
+        return resp
+
+    def _bookmark(self, info: ResourceInfo) -> bytes:
+        obj = {"kind": info.kind, "apiVersion": info.api_version,
+               "metadata": {"resourceVersion": str(self.store.rv)}}
+        return b'{"type":"BOOKMARK","object":' + orjson.dumps(obj) + b"}\n"
+
+    def _renderer(self, info: ResourceInfo, view: tuple[str, str] | None,
+                  request: web.Request) -> Callable[[str, WatchEvent], bytes] | None:
+        if view is None:
+            if info.is_custom:
+                return lambda t, ev: _line(t, orjson.dumps(_as_version(ev.obj, info))) \
+                    if ev.obj.get("apiVersion") != info.api_version else ev.line(t)
+            return None
+        kind, version = view
+        include = request.query.get("includeObject", "Metadata")
+        if kind == "Table":
+            return lambda t, ev: _line(t, orjson.dumps(tableview.table(
+                info, [ev.obj], {"resourceVersion": ev.obj["metadata"].get("resourceVersion", "")}, include,
+                version)))
+        return lambda t, ev: _line(t, orjson.dumps(tableview.partial_metadata(ev.obj, version)))
+
+    # ------------------------------------------------------------------ write
+    def _write_options(self, request: web.Request, subresource: str = "") -> WriteOptions:
+        return WriteOptions(manager=field_manager(request), dry_run=_dry_run(request), subresource=subresource,
+                            force=_is_true(request.query.get("force")))
+
+    async def create(self, request: web.Request, info: ResourceInfo, namespace: str) -> web.Response:
+        body = codec.decode_body(await codec.read_body(request), request.content_type)
+        obj = self.resources.create(info, namespace, _as_storage(body, info), self._write_options(request))
+        return self.respond_object(request, info, _as_version(obj, info), 201)
+
+    async def update(self, request: web.Request, info: ResourceInfo, namespace: str, name: str,
+                     subresource: str = "") -> web.Response:
+        body = codec.decode_body(await codec.read_body(request), request.content_type)
+        obj = self.resources.update(info, namespace, name, _as_storage(body, info),
+                                    self._write_options(request, subresource))
+        return self.respond_object(request, info, _as_version(obj, info))
+
+    async def read_patch(self, request: web.Request) -> tuple[str, Any]:
+        content_type = codec.media_type(request.headers.get("Content-Type"))
+        if content_type not in PATCH_TYPES:
+            raise errors.unsupported_media_type(content_type)
+        raw = await codec.read_body(request)
+        if not raw.strip():
+            raise errors.bad_request("the body of the request was empty")
+        body = codec.decode_yaml(raw) if content_type == APPLY_PATCH else codec.decode_json(raw)
+        return content_type, body
+
+    async def patch(self, request: web.Request, info: ResourceInfo, namespace: str, name: str,
+                    subresource: str = "") -> web.Response:
+        content_type, body = await self.read_patch(request)
+        if content_type == APPLY_PATCH and isinstance(body, dict):
+            body = _as_storage(body, info)
+        obj, created = self.resources.patch(info, namespace, name, content_type, body,
+                                            self._write_options(request, subresource))
+        return self.respond_object(request, info, _as_version(obj, info), 201 if created else 200)
+
+    async def _delete_options(self, request: web.Request) -> DeleteOptions:
+        raw = await codec.read_body(request)
+        body = codec.decode_json(raw) if raw.strip() else None
+        if body is not None and not isinstance(body, dict):
+            raise errors.bad_request("DeleteOptions must be a JSON object")
+        return DeleteOptions.from_body(body, request.query.get("gracePeriodSeconds"),
+                                       request.query.get("propagationPolicy"), _dry_run(request))
+
+    async def delete(self, request: web.Request, info: ResourceInfo, namespace: str, name: str) -> web.Response:
+        options = await self._delete_options(request)
+        if info.storage_key == "/namespaces" and name in ("default", "kube-system", "kube-public"):
+            raise errors.forbidden_error("namespaces", name, "this namespace may not be deleted")
+        obj, _gone = self.resources.delete(info, namespace, name, options)
+        return self.respond_object(request, info, _as_version(obj, info))
+
+    async def delete_collection(self, request: web.Request, info: ResourceInfo,
+                                namespace: str | None) -> web.Response:
+        options = await self._delete_options(request)
+        predicate = self._filters(request, info)
+        deleted = []
+        for e in self.store.list(info.storage_key, namespace):
+            if predicate is not None and not predicate(e.obj):
+                continue
+            meta = e.obj["metadata"]
+            try:
+                obj, _ = self.resources.delete(info, meta.get("namespace", ""), meta["name"], options)
+            except errors.APIError as err:
+                if err.code == 404:
+                    continue
+                raise
+            deleted.append(_as_version(obj, info))
+        return codec.json_response({"kind": info.list_kind, "apiVersion": info.api_version,
+                                    "metadata": {"resourceVersion": str(self.store.rv)}, "items": deleted})
+
+
+# ---------------------------------------------------------------------- helpers
+def _line(type_: str, raw: bytes) -> bytes:
+    return b'{"type":"' + type_.encode() + b'","object":' + raw + b"}\n"
+
+
+def _as_version(obj: Obj, info: ResourceInfo) -> Obj:
+    """Custom resources are stored in one version and served in every served version (conversion None)."""
+    if not info.is_custom or obj.get("apiVersion") == info.api_version:
+        return obj
+    out = copy.copy(obj)
+    out["apiVersion"] = info.api_version
+    return out
+
+
+def _as_storage(obj: Any, info: ResourceInfo) -> Any:
+    if not info.is_custom or not isinstance(obj, dict):
+        return obj
+    assert info.crd is not None
+    stored = f"{info.group}/{storage_version(info.crd)}"
+    if obj.get("apiVersion") in (None, info.api_version):
+        obj = dict(obj)
+        obj["apiVersion"] = stored
+    return obj
+
+
+def _entry_key(e: Entry) -> tuple[str, str]:
+    meta = e.obj["metadata"]
+    return (meta.get("namespace", ""), meta["name"])
+
+
+def _encode_continue(last: tuple[str, str], rv: int) -> str:
+    raw = orjson.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": list(last)})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_continue(token: str | None, current: int) -> tuple[tuple[str, str] | None, int]:
+    if not token:
+        return None, current
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        data = orjson.loads(base64.urlsafe_b64decode(padded))
+        return (str(data["start"][0]), str(data["start"][1])), int(data["rv"])
+    except Exception as e:
+        raise errors.bad_request(f"continue key is not valid: {e}") from e
+
+
+def _parse_rv(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as e:
+        raise errors.bad_request(f'invalid resource version "{text}"') from e
+    if value < 0:
+        raise errors.bad_request(f'invalid resource version "{text}"')
+    return value
+
+
+def _parse_int(text: str | None, name: str) -> int | None:
+    if text in (None, ""):
+        return None
+    try:
+        return int(text)  # type: ignore[arg-type]
+    except ValueError as e:
+        raise errors.bad_request(f"invalid value for {name}: {text!r}") from e
+
+
+def _is_true(text: str | None) -> bool:
+    return (text or "").lower() in ("true", "1")
+

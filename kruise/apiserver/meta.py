@@ -1,0 +1,51 @@
+"""Small helpers over object metadata shared by the write paths."""
+
+from __future__ import annotations
+
+import copy
+import random
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # as Kubernetes' generateName: no vowels, no confusables
+_NAME_SUFFIX_LEN = 5
+_MAX_NAME = 253
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def rfc3339(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(s: str) -> datetime:
+    return datetime.strptime(s[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+def generate_name(prefix: str) -> str:
+    prefix = prefix[: _MAX_NAME - _NAME_SUFFIX_LEN]
+    return prefix + "".join(random.choices(_NAME_ALPHABET, k=_NAME_SUFFIX_LEN))
+
+
+def deep_copy(obj: Any) -> Any:
+    return copy.deepcopy(obj)
+
+
+def without_volatile_meta(obj: dict[str, Any]) -> dict[str, Any]:
+    """A shallow view of `obj` without fields every write changes, to detect no-op writes."""
+    meta = {k: v for k, v in obj.get("metadata", {}).items() if k not in ("resourceVersion", "managedFields")}
+    out = dict(obj)
+    out["metadata"] = meta
+    return out
+
+
+def spec_part(obj: dict[str, Any]) -> dict[str, Any]:
+    """Everything but metadata and status: what a generation bump tracks."""
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}

@@ -1,0 +1,235 @@
+"""CustomResourceDefinition (apiextensions.k8s.io/v1) validation with kube's paths and messages.
+
+Paths follow kube's internal field names, which is why printer columns report `JSONPath`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kruise.apiserver.errors import FieldError, invalid, not_supported, required
+from kruise.apiserver.validation.meta import (
+    immutable,
+    is_dns1035_label,
+    is_dns1123_subdomain,
+    validate_object_meta,
+    validate_object_meta_update,
+)
+
+_PRINTER_TYPES = ["boolean", "date", "integer", "number", "string"]
+_PRINTER_FORMATS = ["byte", "date", "date-time", "double", "float", "int32", "int64", "password"]
+_APPROVAL_ANNOTATION = "api-approved.kubernetes.io"
+
+
+def _name_fn(spec: dict) -> Any:
+    names = spec.get("names") or {}
+    expected = f"{names.get('plural') or ''}.{spec.get('group') or ''}"
+
+    def check(name: str, prefix: bool) -> list[str]:
+        msgs = is_dns1123_subdomain(name)
+        if name != expected:
+            msgs.append('must be spec.names.plural+"."+spec.group')
+        return msgs
+
+    return check
+
+
+def _validate_names(names: dict, path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    for key in ("plural", "singular"):
+        value = names.get(key) or ""
+        msgs = is_dns1035_label(value)
+        if value and msgs:
+            errs.append(invalid(f"{path}.{key}", value, ",".join(msgs)))
+    for key in ("kind", "listKind"):
+        value = names.get(key) or ""
+        msgs = is_dns1035_label(value.lower())
+        if value and msgs:
+            errs.append(
+                invalid(
+                    f"{path}.{key}",
+                    value,
+                    "may have mixed case, but should otherwise match: " + ",".join(msgs),
+                )
+            )
+    for key in ("shortNames", "categories"):
+        for i, value in enumerate(names.get(key) or []):
+            msgs = is_dns1035_label(value)
+            if msgs:
+                errs.append(invalid(f"{path}.{key}[{i}]", value, ",".join(msgs)))
+    if names.get("kind") and names.get("kind") == names.get("listKind"):
+        errs.append(invalid(f"{path}.listKind", names["listKind"], "kind and listKind may not be the same"))
+    return errs
+
+
+def _simple_json_path(value: str, path: str) -> list[FieldError]:
+    if not value:
+        return [invalid(path, value, "must not be empty")]
+    if not value.startswith("."):
+        return [invalid(path, value, "must be a simple json path starting with .")]
+    return []
+
+
+def _validate_scale(scale: dict, path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    for key, prefix in (("specReplicasPath", ".spec."), ("statusReplicasPath", ".status.")):
+        value = scale.get(key) or ""
+        p = f"{path}.{key}"
+        if not value:
+            errs.append(required(p))
+            continue
+        perrs = _simple_json_path(value, p)
+        if perrs:
+            errs.extend(perrs)
+        elif not value.startswith(prefix):
+            errs.append(invalid(p, value, f"should be a json path under {prefix[:-1]}"))
+    selector = scale.get("labelSelectorPath") or ""
+    if selector:
+        p = f"{path}.labelSelectorPath"
+        perrs = _simple_json_path(selector, p)
+        if perrs:
+            errs.extend(perrs)
+        elif not selector.startswith((".spec.", ".status.")):
+            errs.append(invalid(p, selector, "should be a json path under either .spec or .status"))
+    return errs
+
+
+def _validate_column(col: dict, path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    if not col.get("name"):
+        errs.append(required(path + ".name"))
+    ctype = col.get("type") or ""
+    types = "must be one of " + ",".join(_PRINTER_TYPES)
+    if not ctype:
+        errs.append(required(path + ".type", types))
+    elif ctype not in _PRINTER_TYPES:
+        errs.append(invalid(path + ".type", ctype, types))
+    fmt = col.get("format") or ""
+    if fmt and fmt not in _PRINTER_FORMATS:
+        errs.append(invalid(path + ".format", fmt, "must be one of " + ",".join(_PRINTER_FORMATS)))
+    json_path = col.get("jsonPath") or ""
+    if not json_path:
+        errs.append(required(path + ".JSONPath"))
+    else:
+        errs.extend(_simple_json_path(json_path, path + ".JSONPath"))
+    return errs
+
+
+def _validate_schema(schema: dict, path: str) -> list[FieldError]:
+    # the structural-schema root rules kube reports most often
+    root = path + ".openAPIV3Schema"
+    body = schema.get("openAPIV3Schema")
+    if body is None:
+        return [required(root, "schemas are required")]
+    rtype = body.get("type") or ""
+    if not rtype:
+        return [required(root + ".type", "must not be empty at the root")]
+    if rtype != "object":
+        return [invalid(root + ".type", rtype, "must be object at the root")]
+    return []
+
+
+def _validate_versions(versions: list[dict]) -> list[FieldError]:
+    errs: list[FieldError] = []
+    if not versions:
+        errs.append(required("spec.versions", "must have at least one version"))
+    seen: set[str] = set()
+    unique = True
+    storage = 0
+    for i, ver in enumerate(versions):
+        p = f"spec.versions[{i}]"
+        name = ver.get("name") or ""
+        storage += 1 if ver.get("storage") else 0
+        if name in seen:
+            unique = False
+        seen.add(name)
+        msgs = is_dns1035_label(name)
+        if msgs:
+            errs.append(invalid(p + ".name", name, ",".join(msgs)))
+        errs.extend(_validate_schema(ver.get("schema") or {}, p + ".schema"))
+        scale = (ver.get("subresources") or {}).get("scale")
+        if scale is not None:
+            errs.extend(_validate_scale(scale, p + ".subresources.scale"))
+        for j, col in enumerate(ver.get("additionalPrinterColumns") or []):
+            errs.extend(_validate_column(col, f"{p}.additionalPrinterColumns[{j}]"))
+    if storage != 1:
+        errs.append(
+            invalid("spec.versions", versions, "must have exactly one version marked as storage version")
+        )
+    if not unique:
+        errs.append(invalid("spec.versions", versions, "must contain unique version names"))
+    return errs
+
+
+def _protected_group(group: str) -> bool:
+    return group in ("k8s.io", "kubernetes.io") or group.endswith((".k8s.io", ".kubernetes.io"))
+
+
+def _validate_spec(crd: dict) -> list[FieldError]:
+    spec = crd.get("spec") or {}
+    errs: list[FieldError] = []
+    group = spec.get("group") or ""
+    if not group:
+        errs.append(required("spec.group"))
+    elif is_dns1123_subdomain(group):
+        errs.append(invalid("spec.group", group, ",".join(is_dns1123_subdomain(group))))
+    elif "." not in group:
+        errs.append(invalid("spec.group", group, "should be a domain with at least one dot"))
+    scope = spec.get("scope") or ""
+    if not scope:
+        errs.append(required("spec.scope"))
+    elif scope not in ("Cluster", "Namespaced"):
+        errs.append(not_supported("spec.scope", scope, ["Cluster", "Namespaced"]))
+    errs.extend(_validate_versions(spec.get("versions") or []))
+    names = spec.get("names") or {}
+    # singular and listKind default from kind, so only plural and kind are truly required
+    for key in ("plural", "kind"):
+        if not names.get(key):
+            errs.append(required(f"spec.names.{key}"))
+    errs.extend(_validate_names(names, "spec.names"))
+    strategy = (spec.get("conversion") or {}).get("strategy")
+    if strategy and strategy not in ("None", "Webhook"):
+        errs.append(not_supported("spec.conversion.strategy", strategy, ["None", "Webhook"]))
+    annotations = (crd.get("metadata") or {}).get("annotations") or {}
+    if _protected_group(group) and not annotations.get(_APPROVAL_ANNOTATION):
+        errs.append(
+            required(
+                f"metadata.annotations[{_APPROVAL_ANNOTATION}]",
+                f'protected groups must have approval annotation "{_APPROVAL_ANNOTATION}", '
+                "see https://github.com/kubernetes/enhancements/pull/1111",
+            )
+        )
+    return errs
+
+
+def validate_crd(crd: dict) -> list[FieldError]:
+    """Rules kube applies when a CRD is created."""
+    spec = crd.get("spec") or {}
+    errs = validate_object_meta(crd.get("metadata") or {}, namespaced=False, name_fn=_name_fn(spec))
+    return errs + _validate_spec(crd)
+
+
+def _established(crd: dict) -> bool:
+    return any(
+        c.get("type") == "Established" and c.get("status") == "True"
+        for c in (crd.get("status") or {}).get("conditions") or []
+    )
+
+
+def validate_crd_update(new: dict, old: dict) -> list[FieldError]:
+    """Update rules: spec rules again, group/plural always immutable, scope/kind once established."""
+    errs = validate_object_meta_update(new.get("metadata") or {}, old.get("metadata") or {})
+    errs.extend(_validate_spec(new))
+    nspec, ospec = new.get("spec") or {}, old.get("spec") or {}
+    nnames, onames = nspec.get("names") or {}, ospec.get("names") or {}
+    if _established(old):
+        errs.extend(immutable(nspec.get("scope") or "", ospec.get("scope") or "", "spec.scope"))
+        errs.extend(immutable(nnames.get("kind") or "", onames.get("kind") or "", "spec.names.kind"))
+    errs.extend(immutable(nspec.get("group") or "", ospec.get("group") or "", "spec.group"))
+    errs.extend(immutable(nnames.get("plural") or "", onames.get("plural") or "", "spec.names.plural"))
+    stored = (new.get("status") or {}).get("storedVersions") or []
+    served = {v.get("name") for v in nspec.get("versions") or []}
+    for i, name in enumerate(stored):
+        if name not in served:
+            errs.append(invalid(f"status.storedVersions[{i}]", name, "must appear in spec.versions"))
+    return errs

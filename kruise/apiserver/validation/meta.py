@@ -1,0 +1,361 @@
+"""ObjectMeta validation and the name/label/key format checks every kind shares.
+
+The format checks return kube's message strings (as apimachinery's util/validation does); the
+`validate_*` functions wrap them into FieldErrors at the right path, in kube's order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from kruise.apiserver.errors import FieldError, forbidden, invalid, required
+
+FIELD_IMMUTABLE = "field is immutable"
+TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
+
+_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
+_DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
+_QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_LABEL_VALUE_FMT = "(" + _QUALIFIED_NAME_FMT + ")?"
+
+_DNS1123_LABEL_RE = re.compile("^" + _DNS1123_LABEL_FMT + "$")
+_DNS1123_SUBDOMAIN_RE = re.compile("^" + _DNS1123_SUBDOMAIN_FMT + "$")
+_DNS1035_LABEL_RE = re.compile("^" + _DNS1035_LABEL_FMT + "$")
+_QUALIFIED_NAME_RE = re.compile("^" + _QUALIFIED_NAME_FMT + "$")
+_LABEL_VALUE_RE = re.compile("^" + _LABEL_VALUE_FMT + "$")
+
+
+def max_len_error(n: int) -> str:
+    return f"must be no more than {n} characters"
+
+
+def regex_error(msg: str, fmt: str, *examples: str) -> str:
+    """Kube's RegexError text: the rule, optional examples, then the regex."""
+    if not examples:
+        return f"{msg} (regex used for validation is '{fmt}')"
+    out = msg + " (e.g. "
+    for i, ex in enumerate(examples):
+        if i:
+            out += " or "
+        out += f"'{ex}', "
+    return out + f"regex used for validation is '{fmt}')"
+
+
+def inclusive_range_error(lo: int, hi: int) -> str:
+    return f"must be between {lo} and {hi}, inclusive"
+
+
+def is_dns1123_label(value: str) -> list[str]:
+    errs = []
+    if len(value) > 63:
+        errs.append(max_len_error(63))
+    if not _DNS1123_LABEL_RE.match(value):
+        if _DNS1123_SUBDOMAIN_RE.match(value):
+            # kube adds this hint when the value would be a valid subdomain
+            errs.append("must not contain dots")
+        else:
+            errs.append(
+                regex_error(
+                    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+                    "and must start and end with an alphanumeric character",
+                    _DNS1123_LABEL_FMT,
+                    "my-name",
+                    "123-abc",
+                )
+            )
+    return errs
+
+
+def is_dns1123_subdomain(value: str) -> list[str]:
+    errs = []
+    if len(value) > 253:
+        errs.append(max_len_error(253))
+    if not _DNS1123_SUBDOMAIN_RE.match(value):
+        errs.append(
+            regex_error(
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+                "'-' or '.', "
+                "and must start and end with an alphanumeric character",
+                _DNS1123_SUBDOMAIN_FMT,
+                "example.com",
+            )
+        )
+    return errs
+
+
+def is_dns1035_label(value: str) -> list[str]:
+    errs = []
+    if len(value) > 63:
+        errs.append(max_len_error(63))
+    if not _DNS1035_LABEL_RE.match(value):
+        errs.append(
+            regex_error(
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
+                "start with an alphabetic character, and end with an alphanumeric character",
+                _DNS1035_LABEL_FMT,
+                "my-name",
+                "abc-123",
+            )
+        )
+    return errs
+
+
+def is_path_segment_name(value: str, prefix: bool = False) -> list[str]:
+    errs = []
+    if not prefix and value in (".", ".."):
+        errs.append(f"may not be '{value}'")
+    for ch in ("/", "%"):
+        if ch in value:
+            errs.append(f"may not contain '{ch}'")
+    return errs
+
+
+_QUALIFIED_MSG = (
+    "must consist of alphanumeric characters, '-', '_' or '.', "
+    "and must start and end with an alphanumeric character"
+)
+
+
+def _qualified_regex_error() -> str:
+    return regex_error(_QUALIFIED_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
+
+
+def is_qualified_name(value: str) -> list[str]:
+    errs: list[str] = []
+    parts = value.split("/")
+    if len(parts) == 1:
+        name = parts[0]
+    elif len(parts) == 2:
+        prefix, name = parts
+        if not prefix:
+            errs.append("prefix part must be non-empty")
+        else:
+            errs.extend("prefix part " + m for m in is_dns1123_subdomain(prefix))
+    else:
+        return [
+            "a qualified name "
+            + _qualified_regex_error()
+            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        ]
+    if not name:
+        errs.append("name part must be non-empty")
+    elif len(name) > 63:
+        errs.append("name part " + max_len_error(63))
+    if not _QUALIFIED_NAME_RE.match(name):
+        errs.append("name part " + _qualified_regex_error())
+    return errs
+
+
+def is_valid_label_value(value: str) -> list[str]:
+    errs = []
+    if len(value) > 63:
+        errs.append(max_len_error(63))
+    if not _LABEL_VALUE_RE.match(value):
+        errs.append(
+            regex_error(
+                "a valid label must be an empty string or consist of alphanumeric characters, "
+                "'-', '_' or '.', "
+                "and must start and end with an alphanumeric character",
+                _LABEL_VALUE_FMT,
+                "MyValue",
+                "my_value",
+                "12345",
+            )
+        )
+    return errs
+
+
+# -- name rules per kind ---------------------------------------------------------------------------
+
+NameFn = Callable[[str, bool], list[str]]
+
+
+def _mask_trailing_dash(name: str) -> str:
+    # generateName prefixes may end in '-' (a random suffix follows)
+    return name[:-1] if len(name) > 1 and name.endswith("-") else name
+
+
+def _subdomain(name: str, prefix: bool) -> list[str]:
+    return is_dns1123_subdomain(_mask_trailing_dash(name) if prefix else name)
+
+
+def _label(name: str, prefix: bool) -> list[str]:
+    return is_dns1123_label(_mask_trailing_dash(name) if prefix else name)
+
+
+def _dns1035(name: str, prefix: bool) -> list[str]:
+    return is_dns1035_label(_mask_trailing_dash(name) if prefix else name)
+
+
+def _path_segment(name: str, prefix: bool) -> list[str]:
+    return is_path_segment_name(name, prefix)
+
+
+NAME_RULES: dict[str, NameFn] = {
+    "dns1123-subdomain": _subdomain,
+    "dns1123-label": _label,
+    "dns1035-label": _dns1035,
+    "path-segment": _path_segment,
+}
+
+# Kinds whose names are not DNS-1123 subdomains (the default), as kube-apiserver validates them.
+_NAME_RULE_BY_RESOURCE: dict[tuple[str, str], str] = {
+    ("", "namespaces"): "dns1123-label",
+    ("", "services"): "dns1035-label",
+    ("rbac.authorization.k8s.io", "roles"): "path-segment",
+    ("rbac.authorization.k8s.io", "clusterroles"): "path-segment",
+    ("rbac.authorization.k8s.io", "rolebindings"): "path-segment",
+    ("rbac.authorization.k8s.io", "clusterrolebindings"): "path-segment",
+}
+
+
+def name_rule_for(group: str, resource: str) -> str:
+    """The name format kube-apiserver applies to objects of this resource."""
+    return _NAME_RULE_BY_RESOURCE.get((group, resource), "dns1123-subdomain")
+
+
+# -- ObjectMeta ------------------------------------------------------------------------------------
+
+
+def validate_labels(labels: Any, path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    for k, v in (labels or {}).items():
+        errs.extend(invalid(path, k, m) for m in is_qualified_name(k))
+        errs.extend(invalid(path, v, m) for m in is_valid_label_value(v if isinstance(v, str) else str(v)))
+    return errs
+
+
+def validate_label_name(name: str, path: str) -> list[FieldError]:
+    return [invalid(path, name, m) for m in is_qualified_name(name)]
+
+
+def validate_annotations(annotations: Any, path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    size = 0
+    for k, v in (annotations or {}).items():
+        # annotation keys are qualified names, case-insensitively
+        errs.extend(invalid(path, k, m) for m in is_qualified_name(k.lower()))
+        size += len(k.encode()) + len((v or "").encode())
+    if size > TOTAL_ANNOTATION_SIZE_LIMIT:
+        errs.append(too_long(path, TOTAL_ANNOTATION_SIZE_LIMIT))
+    return errs
+
+
+def too_long(path: str, limit: int) -> FieldError:
+    unit = "byte" if limit == 1 else "bytes"
+    return FieldError("TooLong", path, f"may not be more than {limit} {unit}")
+
+
+def validate_finalizers(finalizers: Any, path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    fins = list(finalizers or [])
+    for f in fins:
+        errs.extend(invalid(path, f, m) for m in is_qualified_name(f))
+    if "orphan" in fins and "foregroundDeletion" in fins:
+        errs.append(invalid(path, fins, "finalizer orphan and foregroundDeletion cannot be both set"))
+    return errs
+
+
+def validate_owner_references(refs: Any, path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    first_controller = ""
+    for ref in refs or []:
+        api_version = ref.get("apiVersion") or ""
+        version = api_version.rsplit("/", 1)[-1] if api_version.count("/") <= 1 else ""
+        if not version:
+            errs.append(invalid(path + ".apiVersion", api_version, "version must not be empty"))
+        for key in ("kind", "name", "uid"):
+            if not ref.get(key):
+                errs.append(invalid(f"{path}.{key}", ref.get(key) or "", "must not be empty"))
+        if ref.get("controller") is True:
+            current = f"{ref.get('kind', '')}/{ref.get('name', '')}"
+            if first_controller:
+                errs.append(
+                    invalid(
+                        path,
+                        refs,
+                        'Only one reference can have Controller set to true. Found "true" in references for '
+                        f"{first_controller} and {current}",
+                    )
+                )
+            else:
+                first_controller = current
+    return errs
+
+
+def validate_object_meta(
+    meta: dict, *, namespaced: bool, name_rule: str = "dns1123-subdomain", name_fn: NameFn | None = None
+) -> list[FieldError]:
+    """ObjectMeta rules on create, in kube's order. `name_fn` overrides `name_rule` (CRDs use it)."""
+    fn = name_fn or NAME_RULES[name_rule]
+    errs: list[FieldError] = []
+    generate_name = meta.get("generateName") or ""
+    if generate_name:
+        errs.extend(invalid("metadata.generateName", generate_name, m) for m in fn(generate_name, True))
+    name = meta.get("name") or ""
+    if not name:
+        errs.append(required("metadata.name", "name or generateName is required"))
+    else:
+        errs.extend(invalid("metadata.name", name, m) for m in fn(name, False))
+    namespace = meta.get("namespace") or ""
+    if namespaced:
+        if not namespace:
+            errs.append(required("metadata.namespace"))
+        else:
+            errs.extend(invalid("metadata.namespace", namespace, m) for m in is_dns1123_label(namespace))
+    elif namespace:
+        errs.append(forbidden("metadata.namespace", "not allowed on this type"))
+    generation = meta.get("generation")
+    if isinstance(generation, int) and generation < 0:
+        errs.append(invalid("metadata.generation", generation, "must be greater than or equal to 0"))
+    errs.extend(validate_labels(meta.get("labels"), "metadata.labels"))
+    errs.extend(validate_annotations(meta.get("annotations"), "metadata.annotations"))
+    errs.extend(validate_owner_references(meta.get("ownerReferences"), "metadata.ownerReferences"))
+    errs.extend(validate_finalizers(meta.get("finalizers"), "metadata.finalizers"))
+    return errs
+
+
+def immutable(new: Any, old: Any, path: str, message: str = FIELD_IMMUTABLE) -> list[FieldError]:
+    return [] if new == old else [invalid(path, new, message)]
+
+
+def _go_string_slice(values: list[str]) -> str:
+    # kube formats this list with Go's %#v
+    return "[]string{" + ", ".join(orjson.dumps(v).decode() for v in values) + "}"
+
+
+def validate_object_meta_update(new: dict, old: dict) -> list[FieldError]:
+    """ObjectMeta rules on update (kube's ValidateObjectMetaUpdate)."""
+    errs: list[FieldError] = []
+    if old.get("deletionTimestamp"):
+        old_fins = set(old.get("finalizers") or [])
+        extra = sorted(set(new.get("finalizers") or []) - old_fins)
+        if extra:
+            errs.append(
+                forbidden(
+                    "metadata.finalizers",
+                    "no new finalizers can be added if the object is being deleted, found new finalizers "
+                    + _go_string_slice(extra),
+                )
+            )
+    # resourceVersion, creationTimestamp, a missing uid and a set deletionTimestamp/GracePeriod are
+    # copied from the stored object before validation (kube's rest.BeforeUpdate), so clients never
+    # see errors for them; only real changes are reported here.
+    if (new.get("generation") or 0) < (old.get("generation") or 0):
+        errs.append(invalid("metadata.generation", new.get("generation") or 0, "must not be decremented"))
+    errs.extend(immutable(new.get("name") or "", old.get("name") or "", "metadata.name"))
+    errs.extend(immutable(new.get("namespace") or "", old.get("namespace") or "", "metadata.namespace"))
+    if new.get("uid"):
+        errs.extend(immutable(new["uid"], old.get("uid") or "", "metadata.uid"))
+    for key in ("deletionTimestamp", "deletionGracePeriodSeconds"):
+        if old.get(key) is None:
+            errs.extend(immutable(new.get(key), None, f"metadata.{key}"))
+    errs.extend(validate_labels(new.get("labels"), "metadata.labels"))
+    errs.extend(validate_annotations(new.get("annotations"), "metadata.annotations"))
+    errs.extend(validate_owner_references(new.get("ownerReferences"), "metadata.ownerReferences"))
+    return errs

@@ -1,0 +1,824 @@
+"""Pod validation as kube-apiserver does it: create, update, status and the resize subresource.
+
+Only the commonly hit rules are implemented, each with kube's field path and message. Fields the
+API server defaults (imagePullPolicy, restartPolicy, protocol, ...) are accepted when absent.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import orjson
+
+from kruise.apiserver.errors import FieldError, forbidden, invalid, not_supported, required
+from kruise.apiserver.validation.meta import (
+    inclusive_range_error,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    is_qualified_name,
+    is_valid_label_value,
+    validate_label_name,
+    validate_labels,
+    validate_object_meta,
+    validate_object_meta_update,
+)
+from kruise.apiserver.validation.quantity import parse_quantity
+
+MAX_INT32 = 2**31 - 1
+
+UPDATABLE_POD_SPEC_FIELDS = (
+    "pod updates may not change fields other than "
+    "`spec.containers[*].image`,"
+    "`spec.initContainers[*].image`,"
+    "`spec.activeDeadlineSeconds`,"
+    "`spec.tolerations` (only additions to existing tolerations),"
+    "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
+)
+
+_PROTOCOLS = ["SCTP", "TCP", "UDP"]
+_VOLUME_SOURCES = (
+    "hostPath",
+    "emptyDir",
+    "gitRepo",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "secret",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "flocker",
+    "persistentVolumeClaim",
+    "rbd",
+    "cinder",
+    "cephfs",
+    "quobyte",
+    "downwardAPI",
+    "fc",
+    "flexVolume",
+    "configMap",
+    "azureFile",
+    "vsphereVolume",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "azureDisk",
+    "projected",
+    "scaleIO",
+    "storageos",
+    "csi",
+    "ephemeral",
+    "image",
+)
+_NOT_FOR_INIT = "may not be set for init containers without restartPolicy=Always"
+
+
+def _dedupe(errs: list[FieldError]) -> list[FieldError]:
+    seen: set[str] = set()
+    out = []
+    for e in errs:
+        key = str(e)
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+# -- containers ------------------------------------------------------------------------------------
+
+
+def _is_valid_port_name(name: str) -> list[str]:
+    errs = []
+    if len(name) > 15:
+        errs.append("must be no more than 15 characters")
+    if not name or any(not (c.isdigit() or c == "-" or "a" <= c <= "z") for c in name):
+        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not any("a" <= c <= "z" for c in name):
+        errs.append("must contain at least one letter (a-z)")
+    if "--" in name:
+        errs.append("must not contain consecutive hyphens")
+    if name and (name[0] == "-" or name[-1] == "-"):
+        errs.append("must not begin or end with a hyphen")
+    return errs
+
+
+def _port_num_errors(port: Any) -> list[str]:
+    return [] if isinstance(port, int) and 1 <= port <= 65535 else [inclusive_range_error(1, 65535)]
+
+
+def _validate_ports(ports: list[dict], path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    names: set[str] = set()
+    for i, port in enumerate(ports or []):
+        p = f"{path}[{i}]"
+        name = port.get("name") or ""
+        if name:
+            msgs = _is_valid_port_name(name)
+            if msgs:
+                errs.extend(invalid(p + ".name", name, m) for m in msgs)
+            elif name in names:
+                errs.append(FieldError("Duplicate", p + ".name", value=name))
+            else:
+                names.add(name)
+        cport = port.get("containerPort") or 0
+        if not cport:
+            errs.append(required(p + ".containerPort"))
+        else:
+            errs.extend(invalid(p + ".containerPort", cport, m) for m in _port_num_errors(cport))
+        hport = port.get("hostPort") or 0
+        if hport:
+            errs.extend(invalid(p + ".hostPort", hport, m) for m in _port_num_errors(hport))
+        proto = port.get("protocol")
+        if proto and proto not in _PROTOCOLS:
+            errs.append(not_supported(p + ".protocol", proto, _PROTOCOLS))
+    return errs
+
+
+def _env_name_errors(name: str) -> list[str]:
+    # RelaxedEnvironmentVariableValidation is on by default in kube 1.33
+    errs = []
+    if not name:
+        errs.append("environment variable name must be non-empty")
+    if any(ord(c) > 126 or ord(c) < 32 or c == "=" for c in name):
+        errs.append(
+            "a valid environment variable name must consist only of printable ASCII characters other than '='"
+        )
+    return errs
+
+
+def _validate_env(env: list[dict], path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    for i, ev in enumerate(env or []):
+        p = f"{path}[{i}]"
+        name = ev.get("name") or ""
+        if not name:
+            errs.append(required(p + ".name"))
+        errs.extend(invalid(p + ".name", name, m) for m in _env_name_errors(name))
+        source = ev.get("valueFrom")
+        if source is not None:
+            n = sum(
+                1
+                for k in ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef")
+                if source.get(k)
+            )
+            if ev.get("value"):
+                errs.append(invalid(p + ".valueFrom", "", "may not be specified when `value` is not empty"))
+            elif n == 0:
+                errs.append(
+                    invalid(
+                        p + ".valueFrom",
+                        "",
+                        "must specify one of: `fieldRef`, `resourceFieldRef`, "
+                        "`configMapKeyRef` or `secretKeyRef`",
+                    )
+                )
+            elif n > 1:
+                errs.append(
+                    invalid(p + ".valueFrom", "", "may not have more than one field specified at a time")
+                )
+    return errs
+
+
+def _validate_volume_mounts(mounts: list[dict], volumes: set[str], path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    mount_points: set[str] = set()
+    for i, mnt in enumerate(mounts or []):
+        p = f"{path}[{i}]"
+        name = mnt.get("name") or ""
+        if not name:
+            errs.append(required(p + ".name"))
+        if name not in volumes:
+            errs.append(FieldError("NotFound", p + ".name", value=name))
+        mount_path = mnt.get("mountPath") or ""
+        if not mount_path:
+            errs.append(required(p + ".mountPath"))
+        if mount_path in mount_points:
+            errs.append(invalid(p + ".mountPath", mount_path, "must be unique"))
+        mount_points.add(mount_path)
+    return errs
+
+
+def _validate_pull_policy(policy: Any, path: str) -> list[FieldError]:
+    allowed = ["Always", "IfNotPresent", "Never"]
+    return [] if not policy or policy in allowed else [not_supported(path, policy, allowed)]
+
+
+def _is_standard_container_resource(name: str) -> bool:
+    return name in ("cpu", "memory", "ephemeral-storage") or name.startswith("hugepages-")
+
+
+def _overcommit_allowed(name: str) -> bool:
+    native = "/" not in name or name.split("/", 1)[0].endswith("kubernetes.io")
+    return native and not name.startswith("hugepages-")
+
+
+def _validate_resource_list(resources: dict, path: str) -> tuple[list[FieldError], dict]:
+    errs: list[FieldError] = []
+    parsed = {}
+    for name in sorted(resources or {}):
+        p = f"{path}[{name}]"
+        if "/" not in name:
+            if not _is_standard_container_resource(name):
+                errs.append(invalid(p, name, "must be a standard resource for containers"))
+        else:
+            errs.extend(invalid(p, name, m) for m in is_qualified_name(name))
+        try:
+            q = parse_quantity(resources[name])
+        except ValueError as exc:
+            errs.append(invalid(p, resources[name], str(exc)))
+            continue
+        parsed[name] = q
+        if q.value < 0:
+            errs.append(invalid(p, str(q), "must be greater than or equal to 0"))
+    return errs, parsed
+
+
+def _validate_resources(res: dict, path: str) -> list[FieldError]:
+    res = res or {}
+    lim_errs, limits = _validate_resource_list(res.get("limits") or {}, path + ".limits")
+    req_errs, requests = _validate_resource_list(res.get("requests") or {}, path + ".requests")
+    errs = lim_errs + req_errs
+    for name, req in requests.items():
+        lim = limits.get(name)
+        if lim is not None:
+            if req.value != lim.value and not _overcommit_allowed(name):
+                errs.append(invalid(path + ".requests", str(req), f"must be equal to {name} limit of {lim}"))
+            elif req.value > lim.value:
+                errs.append(
+                    invalid(
+                        path + ".requests", str(req), f"must be less than or equal to {name} limit of {lim}"
+                    )
+                )
+        elif not _overcommit_allowed(name):
+            errs.append(required(path + ".limits", "Limit must be set for non overcommitable resources"))
+    return errs
+
+
+def _validate_probe(probe: dict | None, path: str, single_success: bool) -> list[FieldError]:
+    if probe is None:
+        return []
+    errs: list[FieldError] = []
+    handlers = [k for k in ("exec", "httpGet", "tcpSocket", "grpc") if probe.get(k) is not None]
+    if not handlers:
+        errs.append(required(path, "must specify a handler type"))
+    elif len(handlers) > 1:
+        errs.append(forbidden(f"{path}.{handlers[1]}", "may not specify more than 1 handler type"))
+    success = probe.get("successThreshold")
+    if single_success and success is not None and success != 1:
+        errs.append(invalid(path + ".successThreshold", success, "must be 1"))
+    return errs
+
+
+def _validate_container_common(ctr: dict, volumes: set[str], path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    name = ctr.get("name") or ""
+    if not name:
+        errs.append(required(path + ".name"))
+    else:
+        errs.extend(invalid(path + ".name", name, m) for m in is_dns1123_label(name))
+    if not ctr.get("image"):
+        errs.append(required(path + ".image"))
+    tmp = ctr.get("terminationMessagePolicy")
+    if tmp and tmp not in ("File", "FallbackToLogsOnError"):
+        errs.append(not_supported(path + ".terminationMessagePolicy", tmp, ["File", "FallbackToLogsOnError"]))
+    errs.extend(_validate_ports(ctr.get("ports") or [], path + ".ports"))
+    errs.extend(_validate_env(ctr.get("env") or [], path + ".env"))
+    errs.extend(_validate_volume_mounts(ctr.get("volumeMounts") or [], volumes, path + ".volumeMounts"))
+    errs.extend(_validate_pull_policy(ctr.get("imagePullPolicy"), path + ".imagePullPolicy"))
+    errs.extend(_validate_resources(ctr.get("resources") or {}, path + ".resources"))
+    return errs
+
+
+def _validate_lifecycle_probes(ctr: dict, path: str) -> list[FieldError]:
+    return (
+        _validate_probe(ctr.get("livenessProbe"), path + ".livenessProbe", True)
+        + _validate_probe(ctr.get("readinessProbe"), path + ".readinessProbe", False)
+        + _validate_probe(ctr.get("startupProbe"), path + ".startupProbe", True)
+    )
+
+
+def _host_port_conflicts(containers: list[dict], path: str, seen: set[str]) -> list[FieldError]:
+    errs: list[FieldError] = []
+    for ci, ctr in enumerate(containers):
+        for pi, port in enumerate(ctr.get("ports") or []):
+            hport = port.get("hostPort") or 0
+            if not hport:
+                continue
+            key = f"{port.get('protocol') or 'TCP'}/{port.get('hostIP') or ''}/{hport}"
+            if key in seen:
+                errs.append(FieldError("Duplicate", f"{path}[{ci}].ports[{pi}].hostPort", value=key))
+            else:
+                seen.add(key)
+    return errs
+
+
+def _validate_containers(containers: list[dict], volumes: set[str]) -> list[FieldError]:
+    errs: list[FieldError] = []
+    names: set[str] = set()
+    for i, ctr in enumerate(containers):
+        p = f"spec.containers[{i}]"
+        errs.extend(_validate_container_common(ctr, volumes, p))
+        name = ctr.get("name") or ""
+        if name in names:
+            errs.append(FieldError("Duplicate", p + ".name", value=name))
+        else:
+            names.add(name)
+        errs.extend(_validate_lifecycle_probes(ctr, p))
+        if ctr.get("restartPolicy") is not None:
+            errs.append(forbidden(p + ".restartPolicy", "may not be set for non-init containers"))
+    errs.extend(_host_port_conflicts(containers, "spec.containers", set()))
+    return errs
+
+
+def _validate_init_containers(
+    inits: list[dict], containers: list[dict], volumes: set[str]
+) -> list[FieldError]:
+    errs: list[FieldError] = []
+    names = {c.get("name") or "" for c in containers}
+    for i, ctr in enumerate(inits):
+        p = f"spec.initContainers[{i}]"
+        errs.extend(_validate_container_common(ctr, volumes, p))
+        policy = ctr.get("restartPolicy")
+        if policy is not None and policy != "Always":
+            errs.append(not_supported(p + ".restartPolicy", policy, ["Always"]))
+        name = ctr.get("name") or ""
+        if name in names:
+            errs.append(FieldError("Duplicate", p + ".name", value=name))
+        elif name:
+            names.add(name)
+        # init containers run one by one, so host ports only conflict within one container
+        errs.extend(_host_port_conflicts([ctr], "spec.initContainers", set()))
+        if policy == "Always":  # a native sidecar behaves like a regular container here
+            errs.extend(_validate_lifecycle_probes(ctr, p))
+        else:
+            for key in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe"):
+                if ctr.get(key) is not None:
+                    errs.append(forbidden(f"{p}.{key}", _NOT_FOR_INIT))
+        if ctr.get("resizePolicy"):
+            errs.append(
+                invalid(p + ".resizePolicy", ctr["resizePolicy"], "must not be set for init containers")
+            )
+    return errs
+
+
+def _validate_volumes(volumes: list[dict]) -> tuple[set[str], list[FieldError]]:
+    errs: list[FieldError] = []
+    names: set[str] = set()
+    for i, vol in enumerate(volumes):
+        p = f"spec.volumes[{i}]"
+        el: list[FieldError] = []
+        sources = [k for k in _VOLUME_SOURCES if vol.get(k) is not None]
+        if not sources:
+            el.append(required(p, "must specify a volume type"))
+        el.extend(forbidden(f"{p}.{k}", "may not specify more than 1 volume type") for k in sources[1:])
+        if sources:
+            el.extend(_validate_volume_source(sources[0], vol[sources[0]], f"{p}.{sources[0]}"))
+        name = vol.get("name") or ""
+        if not name:
+            el.append(required(p + ".name"))
+        else:
+            el.extend(invalid(p + ".name", name, m) for m in is_dns1123_label(name))
+        if name in names:
+            el.append(FieldError("Duplicate", p + ".name", value=name))
+        if el:
+            errs.extend(el)
+        else:
+            names.add(name)
+    return names, errs
+
+
+def _validate_volume_source(kind: str, source: Any, path: str) -> list[FieldError]:
+    key = {
+        "configMap": "name",
+        "secret": "secretName",
+        "persistentVolumeClaim": "claimName",
+        "hostPath": "path",
+    }
+    field_name = key.get(kind)
+    if field_name and isinstance(source, dict) and not source.get(field_name):
+        return [required(f"{path}.{field_name}")]
+    return []
+
+
+def validate_tolerations(tolerations: list[dict], path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    for i, tol in enumerate(tolerations or []):
+        p = f"{path}[{i}]"
+        key = tol.get("key") or ""
+        op = tol.get("operator") or ""
+        effect = tol.get("effect") or ""
+        value = tol.get("value") or ""
+        if key:
+            errs.extend(validate_label_name(key, p + ".key"))
+        if not key and op != "Exists":
+            errs.append(
+                invalid(
+                    p + ".operator",
+                    op,
+                    'operator must be Exists when `key` is empty, '
+                    'which means "match all values and all keys"',
+                )
+            )
+        if tol.get("tolerationSeconds") is not None and effect != "NoExecute":
+            errs.append(
+                invalid(p + ".effect", effect, "effect must be 'NoExecute' when `tolerationSeconds` is set")
+            )
+        if op in ("Equal", ""):
+            msgs = is_valid_label_value(value)
+            if msgs:
+                errs.append(invalid(p + ".operator", value, ";".join(msgs)))
+        elif op == "Exists":
+            if value:
+                errs.append(invalid(p + ".operator", tol, "value must be empty when `operator` is 'Exists'"))
+        else:
+            errs.append(not_supported(p + ".operator", op, ["Equal", "Exists"]))
+        if effect and effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
+            errs.append(not_supported(p + ".effect", effect, ["NoSchedule", "PreferNoSchedule", "NoExecute"]))
+    return errs
+
+
+def _validate_pod_spec(spec: dict) -> list[FieldError]:
+    errs: list[FieldError] = []
+    volume_names, vol_errs = _validate_volumes(spec.get("volumes") or [])
+    errs.extend(vol_errs)
+    containers = spec.get("containers") or []
+    if not containers:
+        errs.append(required("spec.containers"))
+    errs.extend(_validate_containers(containers, volume_names))
+    errs.extend(_validate_init_containers(spec.get("initContainers") or [], containers, volume_names))
+    if spec.get("hostNetwork"):
+        for i, ctr in enumerate(containers):
+            for j, port in enumerate(ctr.get("ports") or []):
+                if port.get("hostPort") and port.get("hostPort") != port.get("containerPort"):
+                    errs.append(
+                        invalid(
+                            f"spec.containers[{i}].ports[{j}].containerPort",
+                            port.get("containerPort"),
+                            "must match `hostPort` when `hostNetwork` is true",
+                        )
+                    )
+    restart = spec.get("restartPolicy")
+    if restart and restart not in ("Always", "OnFailure", "Never"):
+        errs.append(not_supported("spec.restartPolicy", restart, ["Always", "OnFailure", "Never"]))
+    dns = spec.get("dnsPolicy")
+    dns_allowed = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
+    if dns and dns not in dns_allowed:
+        errs.append(not_supported("spec.dnsPolicy", dns, dns_allowed))
+    errs.extend(validate_labels(spec.get("nodeSelector"), "spec.nodeSelector"))
+    if dns == "None" and spec.get("dnsConfig") is None:
+        errs.append(required("spec.dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None"))
+    for i, gate in enumerate(spec.get("readinessGates") or []):
+        ctype = gate.get("conditionType") or ""
+        errs.extend(
+            invalid(f"spec.readinessGates[{i}].conditionType", ctype, m) for m in is_qualified_name(ctype)
+        )
+    for key in ("serviceAccountName", "nodeName", "priorityClassName"):
+        value = spec.get(key)
+        if value:
+            errs.extend(invalid(f"spec.{key}", value, m) for m in is_dns1123_subdomain(value))
+    ads = spec.get("activeDeadlineSeconds")
+    if ads is not None and not (isinstance(ads, int) and 1 <= ads <= MAX_INT32):
+        errs.append(invalid("spec.activeDeadlineSeconds", ads, inclusive_range_error(1, MAX_INT32)))
+    for key in ("hostname", "subdomain"):
+        if spec.get(key):
+            errs.extend(invalid(f"spec.{key}", spec[key], m) for m in is_dns1123_label(spec[key]))
+    errs.extend(validate_tolerations(spec.get("tolerations") or [], "spec.tolerations"))
+    tgps = spec.get("terminationGracePeriodSeconds")
+    if isinstance(tgps, int) and tgps < 0:
+        errs.append(invalid("spec.terminationGracePeriodSeconds", tgps, "must be greater than or equal to 0"))
+    gates: set[str] = set()
+    for i, gate in enumerate(spec.get("schedulingGates") or []):
+        gname = gate.get("name") or ""
+        errs.extend(invalid(f"spec.schedulingGates[{i}].name", gname, m) for m in is_qualified_name(gname))
+        if gname in gates:
+            errs.append(FieldError("Duplicate", f"spec.schedulingGates[{i}]", value=gname))
+        gates.add(gname)
+    return errs
+
+
+def validate_pod_create(pod: dict) -> list[FieldError]:
+    """Metadata + spec rules kube applies when a Pod is created."""
+    errs = validate_object_meta(pod.get("metadata") or {}, namespaced=True)
+    spec = pod.get("spec") or {}
+    errs.extend(_validate_pod_spec(spec))
+    if spec.get("ephemeralContainers"):
+        errs.append(forbidden("spec.ephemeralContainers", "cannot be set on create"))
+    return _dedupe(errs)
+
+
+# -- QoS ---------------------------------------------------------------------------------------------
+
+
+def compute_qos(pod: dict) -> str:
+    """kube's ComputePodQOS over cpu and memory (requests default to limits when unset)."""
+    spec = pod.get("spec") or {}
+    requests: dict[str, Any] = {}
+    limits: dict[str, Any] = {}
+    guaranteed = True
+    for ctr in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+        res = ctr.get("resources") or {}
+        lim = res.get("limits") or {}
+        req = {**lim, **(res.get("requests") or {})}
+        for name in ("cpu", "memory"):
+            if name in req and _positive(req[name]):
+                requests[name] = requests.get(name, 0) + parse_quantity(req[name]).value
+        found = set()
+        for name in ("cpu", "memory"):
+            if name in lim and _positive(lim[name]):
+                found.add(name)
+                limits[name] = limits.get(name, 0) + parse_quantity(lim[name]).value
+        if found != {"cpu", "memory"}:
+            guaranteed = False
+    if not requests and not limits:
+        return "BestEffort"
+    if guaranteed and all(limits.get(k) == v for k, v in requests.items()) and len(requests) == len(limits):
+        return "Guaranteed"
+    return "Burstable"
+
+
+def _positive(raw: Any) -> bool:
+    try:
+        return parse_quantity(raw).value > 0
+    except ValueError:
+        return False
+
+
+def _stored_qos(pod: dict) -> str:
+    return (pod.get("status") or {}).get("qosClass") or compute_qos(pod)
+
+
+# -- update ------------------------------------------------------------------------------------------
+
+
+def _normalize(value: Any, key: str = "") -> Any:
+    """Drop JSON zero values (as Go's omitempty does) and canonicalize quantities before comparing."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if key in ("limits", "requests") and v is not None:
+                try:
+                    out[k] = str(parse_quantity(v))
+                    continue
+                except ValueError:
+                    pass
+            nv = _normalize(v, k)
+            if not _is_zero(nv):
+                out[k] = nv
+        return out
+    if isinstance(value, list):
+        return [_normalize(v) for v in value]
+    return value
+
+
+def _is_zero(v: Any) -> bool:
+    # numbers stay: 0 is meaningful for pointer fields such as terminationGracePeriodSeconds
+    return v is None or v is False or (isinstance(v, str | list | dict) and not v)
+
+
+def _go_field(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def _spec_diff(old: dict, new: dict) -> str:
+    """A short cmp.Diff-like rendering of top-level PodSpec changes."""
+    lines = ["  core.PodSpec{"]
+    same = 0
+
+    def flush() -> None:
+        nonlocal same
+        if same:
+            lines.append(f"  \t... // {same} identical fields")
+            same = 0
+
+    for key in list(old) + [k for k in new if k not in old]:
+        if old.get(key) == new.get(key):
+            same += 1
+            continue
+        flush()
+        if key in old:
+            lines.append(f"- \t{_go_field(key)}: {orjson.dumps(old[key]).decode()},")
+        if key in new:
+            lines.append(f"+ \t{_go_field(key)}: {orjson.dumps(new[key]).decode()},")
+    flush()
+    lines.append("  }")
+    return "\n".join(lines) + "\n"
+
+
+def _validate_container_updates(new: list[dict], old: list[dict], path: str) -> tuple[list[FieldError], bool]:
+    if len(new) != len(old):
+        return [forbidden(path, "pod updates may not add or remove containers")], True
+    errs: list[FieldError] = []
+    for i, ctr in enumerate(new):
+        image = ctr.get("image") or ""
+        if not image:
+            errs.append(required(f"{path}[{i}].image"))
+        if image.strip() != image:
+            errs.append(invalid(f"{path}[{i}].image", image, "must not have leading or trailing whitespace"))
+    return errs, False
+
+
+def _validate_only_added_tolerations(new: list[dict], old: list[dict]) -> list[FieldError]:
+    def strip(t: dict) -> dict:
+        return {k: v for k, v in _normalize(t).items() if k != "tolerationSeconds"}
+
+    new_stripped = [strip(t) for t in new]
+    for t in old:
+        if strip(t) not in new_stripped:
+            return [
+                forbidden(
+                    "spec.tolerations", "existing toleration can not be modified except its tolerationSeconds"
+                )
+            ]
+    return validate_tolerations(new, "spec.tolerations")
+
+
+def validate_pod_update(new: dict, old: dict) -> list[FieldError]:
+    """kube's ValidatePodUpdate: metadata rules, the new spec's own rules, then the mutable-field rules."""
+    errs = validate_object_meta_update(new.get("metadata") or {}, old.get("metadata") or {})
+    errs.extend(_validate_pod_spec(new.get("spec") or {}))
+    nspec, ospec = new.get("spec") or {}, old.get("spec") or {}
+    for key, path in (("containers", "spec.containers"), ("initContainers", "spec.initContainers")):
+        cerrs, stop = _validate_container_updates(nspec.get(key) or [], ospec.get(key) or [], path)
+        errs.extend(cerrs)
+        if stop:
+            return _dedupe(errs)
+
+    new_ads, old_ads = nspec.get("activeDeadlineSeconds"), ospec.get("activeDeadlineSeconds")
+    if new_ads is not None:
+        if not isinstance(new_ads, int) or new_ads < 0 or new_ads > MAX_INT32:
+            errs.append(invalid("spec.activeDeadlineSeconds", new_ads, inclusive_range_error(0, MAX_INT32)))
+            return _dedupe(errs)
+        if old_ads is not None and old_ads < new_ads:
+            errs.append(
+                invalid("spec.activeDeadlineSeconds", new_ads, "must be less than or equal to previous value")
+            )
+            return _dedupe(errs)
+    elif old_ads is not None:
+        errs.append(
+            invalid(
+                "spec.activeDeadlineSeconds", None, "must not update from a positive integer to nil value"
+            )
+        )
+
+    errs.extend(
+        _validate_only_added_tolerations(nspec.get("tolerations") or [], ospec.get("tolerations") or [])
+    )
+    old_gates = {g.get("name") for g in ospec.get("schedulingGates") or []}
+    for gate in nspec.get("schedulingGates") or []:
+        if gate.get("name") not in old_gates:
+            errs.append(
+                forbidden(
+                    "spec.schedulingGates",
+                    f"only deletion is allowed, but found new scheduling gate '{gate.get('name')}'",
+                )
+            )
+
+    norm_old, norm_new = _normalize(ospec), _normalize(nspec)
+    if norm_old == norm_new:
+        return _dedupe(errs)
+
+    if _stored_qos(old) != compute_qos(new):
+        errs.append(
+            invalid("metadata", (new.get("status") or {}).get("qosClass") or "", "Pod QoS is immutable")
+        )
+
+    munged = copy.deepcopy(nspec)
+    for key in ("containers", "initContainers"):
+        for ctr, old_ctr in zip(munged.get(key) or [], ospec.get(key) or [], strict=False):
+            ctr["image"] = old_ctr.get("image")
+    for key in ("activeDeadlineSeconds", "tolerations", "schedulingGates"):
+        munged.pop(key, None)
+        if key in ospec:
+            munged[key] = ospec[key]
+    old_tgps, new_tgps = (
+        ospec.get("terminationGracePeriodSeconds"),
+        munged.get("terminationGracePeriodSeconds"),
+    )
+    if isinstance(old_tgps, int) and old_tgps < 0 and new_tgps == 1:
+        munged["terminationGracePeriodSeconds"] = old_tgps
+    if ospec.get("schedulingGates"):
+        # gated pods may gain nodeSelector entries (no mutation or removal)
+        old_sel, new_sel = ospec.get("nodeSelector") or {}, munged.get("nodeSelector") or {}
+        if all(new_sel.get(k) == v for k, v in old_sel.items()):
+            munged.pop("nodeSelector", None)
+            if "nodeSelector" in ospec:
+                munged["nodeSelector"] = ospec["nodeSelector"]
+    norm_munged = _normalize(munged)
+    if norm_munged != norm_old:
+        errs.append(forbidden("spec", UPDATABLE_POD_SPEC_FIELDS + "\n" + _spec_diff(norm_old, norm_munged)))
+    return _dedupe(errs)
+
+
+# -- resize subresource ------------------------------------------------------------------------------
+
+
+def apply_resize(new: dict, old: dict) -> dict:
+    """The object a resize request stores: `old` with only containers' resources/resizePolicy from `new`.
+
+    kube drops every other change a resize request carries; containers are matched by name.
+    """
+    out = copy.deepcopy(old)
+    for key in ("containers", "initContainers"):
+        by_name = {c.get("name"): i for i, c in enumerate((out.get("spec") or {}).get(key) or [])}
+        for ctr in (new.get("spec") or {}).get(key) or []:
+            idx = by_name.get(ctr.get("name"))
+            if idx is None:
+                continue
+            target = out["spec"][key][idx]
+            for field in ("resources", "resizePolicy"):
+                if ctr.get(field) is not None:
+                    target[field] = copy.deepcopy(ctr[field])
+                else:
+                    target.pop(field, None)
+    return out
+
+
+def validate_pod_resize(new: dict, old: dict) -> list[FieldError]:
+    """kube 1.33's ValidatePodResize; `new` should come from `apply_resize(request, old)`."""
+    nspec, ospec = new.get("spec") or {}, old.get("spec") or {}
+    errs = _dedupe(_validate_pod_spec(nspec))
+    if "kubernetes.io/config.mirror" in ((old.get("metadata") or {}).get("annotations") or {}):
+        return [forbidden("", "static pods cannot be resized")]
+    if ((ospec.get("os") or {}).get("name")) == "windows":
+        return [forbidden("", "windows pods cannot be resized")]
+    if _stored_qos(old) != compute_qos(new):
+        errs.append(invalid("spec", _stored_qos(old), "Pod QOS Class may not change as a result of resizing"))
+    for key in ("containers", "initContainers"):
+        old_ctrs, new_ctrs = ospec.get(key) or [], nspec.get(key) or []
+        for i, (octr, nctr) in enumerate(zip(old_ctrs, new_ctrs, strict=False)):
+            if key == "initContainers" and octr.get("restartPolicy") != "Always":
+                continue
+            if octr.get("name") != nctr.get("name"):
+                errs.append(
+                    forbidden(f"spec.{key}[{i}].name", "containers may not be renamed or reordered on resize")
+                )
+                continue
+            ores, nres = octr.get("resources") or {}, nctr.get("resources") or {}
+            for part in ("requests", "limits"):
+                if set(ores.get(part) or {}) - set(nres.get(part) or {}):
+                    errs.append(
+                        forbidden(f"spec.{key}[{i}].resources.{part}", f"resource {part} cannot be removed")
+                    )
+    if _without_cpu_memory_changes(nspec, ospec) != _normalize(ospec):
+        errs.append(forbidden("spec", "only cpu and memory resources are mutable"))
+    return errs
+
+
+def _without_cpu_memory_changes(nspec: dict, ospec: dict) -> Any:
+    munged = copy.deepcopy(nspec)
+    for key in ("containers", "initContainers"):
+        for ctr, octr in zip(munged.get(key) or [], ospec.get(key) or [], strict=False):
+            ores = octr.get("resources") or {}
+            res = ctr.get("resources") or {}
+            for part in ("requests", "limits"):
+                merged = {k: v for k, v in (res.get(part) or {}).items() if k not in ("cpu", "memory")}
+                merged.update({k: v for k, v in (ores.get(part) or {}).items() if k in ("cpu", "memory")})
+                if merged:
+                    res[part] = merged
+                else:
+                    res.pop(part, None)
+            if res:
+                ctr["resources"] = res
+            ctr.pop("resizePolicy", None)
+            if octr.get("resizePolicy") is not None:
+                ctr["resizePolicy"] = octr["resizePolicy"]
+    return _normalize(munged)
+
+
+# -- status ------------------------------------------------------------------------------------------
+
+_PHASES = ["Pending", "Running", "Succeeded", "Failed", "Unknown"]
+
+
+def validate_pod_status_update(new: dict, old: dict) -> list[FieldError]:
+    """Cheap status rules: metadata, phase values, nodeName, terminated containers staying terminated."""
+    errs = validate_object_meta_update(new.get("metadata") or {}, old.get("metadata") or {})
+    status, ostatus = new.get("status") or {}, old.get("status") or {}
+    phase = status.get("phase")
+    if phase and phase not in _PHASES:
+        errs.append(not_supported("status.phase", phase, _PHASES))
+    if (new.get("spec") or {}).get("nodeName") != (old.get("spec") or {}).get("nodeName"):
+        errs.append(forbidden("status.nodeName", "may not be changed directly"))
+    nominated = status.get("nominatedNodeName")
+    if nominated and nominated != ostatus.get("nominatedNodeName"):
+        errs.extend(
+            invalid("status.nominatedNodeName", nominated, m) for m in is_dns1123_subdomain(nominated)
+        )
+    restart = (old.get("spec") or {}).get("restartPolicy") or "Always"
+    for key in ("containerStatuses", "initContainerStatuses"):
+        if key == "containerStatuses" and restart == "Always":
+            continue  # containers may leave the terminated state when they always restart
+        new_by_name = {s.get("name"): s for s in status.get(key) or []}
+        for i, ost in enumerate(ostatus.get(key) or []):
+            term = (ost.get("state") or {}).get("terminated")
+            if term is None:
+                continue
+            if key == "initContainerStatuses" and restart == "Always":
+                continue
+            if term.get("exitCode", 0) != 0 and restart == "OnFailure":
+                continue
+            nst = new_by_name.get(ost.get("name"))
+            if nst is not None and (nst.get("state") or {}).get("terminated") is None:
+                errs.append(
+                    forbidden(f"status.{key}[{i}].state", "may not be transitioned to non-terminated state")
+                )
+    return errs

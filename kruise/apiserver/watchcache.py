@@ -1,0 +1,192 @@
+"""In-memory state and watch fan-out, fed by the revision log.
+
+LIST and GET are answered from here. Each object keeps its serialized JSON next to the dict, so a
+LIST is a byte join and a watch event is serialized once however many watchers receive it. The
+recent history is kept so a watch can resume from a resourceVersion; older than that is 410 Gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .storage import ADDED, DELETED, MODIFIED
+
+
+@dataclass(slots=True)
+class Entry:
+    obj: dict[str, Any]
+    raw: bytes
+    rv: int
+
+
+@dataclass(slots=True)
+class WatchEvent:
+    rv: int
+    type: str
+    storage_key: str
+    namespace: str
+    name: str
+    obj: dict[str, Any]
+    raw: bytes
+    prev: dict[str, Any] | None = None
+    _line: bytes | None = None
+
+    def line(self, type_: str | None = None) -> bytes:
+        """`{"type":..,"object":..}\\n`, built once per event for the common case."""
+        t = type_ or self.type
+        if t == self.type:
+            if self._line is None:
+                self._line = b'{"type":"' + t.encode() + b'","object":' + self.raw + b"}\n"
+            return self._line
+        return b'{"type":"' + t.encode() + b'","object":' + self.raw + b"}\n"
+
+
+Predicate = Callable[[dict[str, Any]], bool]
+Renderer = Callable[[str, WatchEvent], bytes]
+
+
+@dataclass(eq=False)
+class Watcher:
+    storage_key: str
+    namespace: str | None
+    predicate: Predicate | None
+    render: Renderer | None = None
+    max_pending: int = 50_000
+    pending: list[bytes] = field(default_factory=list)
+    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False
+    overflowed: bool = False
+
+    def offer(self, ev: WatchEvent) -> None:
+        if self.closed:
+            return
+        if self.namespace is not None and ev.namespace != self.namespace:
+            return
+        type_ = ev.type
+        if self.predicate is not None:
+            now = self.predicate(ev.obj)
+            if ev.type == MODIFIED:
+                before = ev.prev is not None and self.predicate(ev.prev)
+                if now and not before:
+                    type_ = ADDED
+                elif before and not now:
+                    type_ = DELETED
+                elif not now:
+                    return
+            elif not now:
+                return
+        self.push(self.render(type_, ev) if self.render else ev.line(type_))
+
+    def push(self, line: bytes) -> None:
+        if len(self.pending) >= self.max_pending:
+            # A watcher that cannot keep up is dropped; its client relists.
+            self.overflowed = True
+            self.close()
+            return
+        self.pending.append(line)
+        self.wakeup.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.wakeup.set()
+
+    async def next_batch(self, timeout: float | None) -> list[bytes]:
+        if not self.pending and not self.closed:
+            self.wakeup.clear()
+            try:
+                await asyncio.wait_for(self.wakeup.wait(), timeout)
+            except TimeoutError:
+                return []
+        batch, self.pending = self.pending, []
+        return batch
+
+
+class TooOld(Exception):
+    def __init__(self, oldest: int) -> None:
+        super().__init__(oldest)
+        self.oldest = oldest
+
+
+class WatchCache:
+    def __init__(self, history: int = 20_000) -> None:
+        self.objects: dict[str, dict[tuple[str, str], Entry]] = {}
+        self.history: deque[WatchEvent] = deque(maxlen=history)
+        self.watchers: dict[str, set[Watcher]] = {}
+        self.rv = 0
+        # resume from rv > floor is served from history
+        self.floor = 0
+
+    # ---- state
+    def bucket(self, storage_key: str) -> dict[tuple[str, str], Entry]:
+        b = self.objects.get(storage_key)
+        if b is None:
+            b = self.objects[storage_key] = {}
+        return b
+
+    def get(self, storage_key: str, namespace: str, name: str) -> Entry | None:
+        b = self.objects.get(storage_key)
+        return b.get((namespace, name)) if b else None
+
+    def list(self, storage_key: str, namespace: str | None = None) -> list[Entry]:
+        b = self.objects.get(storage_key)
+        if not b:
+            return []
+        if namespace is None:
+            return [b[k] for k in sorted(b)]
+        return [e for k, e in sorted(b.items()) if k[0] == namespace]
+
+    def load(self, storage_key: str, namespace: str, name: str, entry: Entry) -> None:
+        self.bucket(storage_key)[(namespace, name)] = entry
+
+    def record(self, ev: WatchEvent) -> None:
+        """Apply one committed revision and fan it out."""
+        b = self.bucket(ev.storage_key)
+        key = (ev.namespace, ev.name)
+        if ev.type == DELETED:
+            b.pop(key, None)
+        else:
+            b[key] = Entry(ev.obj, ev.raw, ev.rv)
+        self.rv = ev.rv
+        if len(self.history) == self.history.maxlen:
+            self.floor = self.history[0].rv
+        self.history.append(ev)
+        for w in list(self.watchers.get(ev.storage_key, ())):
+            w.offer(ev)
+            if w.closed:
+                self.watchers[ev.storage_key].discard(w)
+
+    def seed_history(self, events: list[WatchEvent], floor: int) -> None:
+        self.history.extend(events)
+        self.floor = floor
+        if events:
+            self.rv = max(self.rv, events[-1].rv)
+
+    # ---- watch
+    def events_after(self, storage_key: str, rv: int) -> list[WatchEvent]:
+        if rv < self.floor:
+            raise TooOld(self.floor)
+        out = []
+        # history is ordered by rv; scan from the newest end back to rv
+        for ev in reversed(self.history):
+            if ev.rv <= rv:
+                break
+            if ev.storage_key == storage_key:
+                out.append(ev)
+        out.reverse()
+        return out
+
+    def add_watcher(self, w: Watcher) -> None:
+        self.watchers.setdefault(w.storage_key, set()).add(w)
+
+    def remove_watcher(self, w: Watcher) -> None:
+        s = self.watchers.get(w.storage_key)
+        if s:
+            s.discard(w)
+        w.close()
+
+    def watcher_count(self) -> int:
+        return sum(len(s) for s in self.watchers.values())

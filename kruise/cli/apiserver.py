@@ -1,0 +1,103 @@
+"""`kruise apiserver`: the embedded Kubernetes-compatible API server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import ipaddress
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from kruise.apiserver.app import APIServer, ServerConfig
+from kruise.apiserver.tls import ensure_serving_cert
+from kruise.cli import kubeconfig
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("apiserver", help="run the embedded API server on SQLite",
+                       description="Run the embedded Kubernetes-compatible API server. Writes DIR/kubeconfig.")
+    p.add_argument("--data-dir", required=True, type=Path, help="directory for the SQLite state and kubeconfig")
+    p.add_argument("--port", type=int, default=6443, help="port to listen on (default 6443; 0 picks a free one)")
+    p.add_argument("--bind", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--tls-cert", type=Path, help="serving certificate (PEM); generated when binding beyond loopback")
+    p.add_argument("--tls-key", type=Path, help="serving key (PEM)")
+    p.add_argument("--token-file", type=Path,
+                   help="static tokens as kube-apiserver reads them: token,user,uid[,\"groups\"] per line; "
+                        "required when binding beyond loopback")
+    p.add_argument("--watch-history", type=int, default=20_000,
+                   help="events kept for watch resume before a resourceVersion answers 410 Gone")
+    p.set_defaults(run=run)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def read_tokens(path: Path) -> dict[str, str]:
+    from kruise.cli.main import CommandError
+
+    tokens = {}
+    try:
+        with path.open(newline="") as f:
+            for n, row in enumerate(csv.reader(f), 1):
+                if not row or row[0].startswith("#"):
+                    continue
+                if len(row) < 3:
+                    raise CommandError(f"{path}:{n}: expected token,user,uid[,groups]")
+                tokens[row[0].strip()] = row[1].strip()
+    except OSError as e:
+        raise CommandError(f"cannot read --token-file: {e}") from e
+    if not tokens:
+        raise CommandError(f"{path}: no tokens")
+    return tokens
+
+
+def build_config(args: argparse.Namespace) -> ServerConfig:
+    from kruise.cli.main import CommandError
+
+    data_dir: Path = args.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = ServerConfig(data_dir=data_dir, host=args.bind, port=args.port, history=args.watch_history)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise CommandError("--tls-cert and --tls-key go together")
+    if args.token_file:
+        config.tokens = read_tokens(args.token_file)
+    if not _is_loopback(args.bind):
+        if not config.tokens:
+            raise CommandError(f"binding {args.bind} (beyond loopback) requires --token-file")
+        if not args.tls_cert:
+            args.tls_cert, args.tls_key = ensure_serving_cert(data_dir / "tls", args.bind)
+    config.tls_cert, config.tls_key = args.tls_cert, args.tls_key
+    return config
+
+
+async def serve(config: ServerConfig) -> None:
+    server = APIServer(config)
+    await server.start()
+    path = kubeconfig.write_for_server(config, server.port)
+    scheme = "https" if config.tls_cert else "http"
+    print(f"kruise apiserver listening on {scheme}://{config.host}:{server.port} kubeconfig={path}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.stop()
+
+
+def run(args: argparse.Namespace) -> int:
+    config = build_config(args)
+    try:
+        asyncio.run(serve(config))
+    except OSError as e:
+        print(f"kruise apiserver: {e}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,56 @@
+"""Watch fan-out: selector transitions, overflow, namespaces."""
+
+from __future__ import annotations
+
+import orjson
+
+from kruise.apiserver.storage import ADDED, DELETED, MODIFIED
+from kruise.apiserver.watchcache import WatchCache, Watcher, WatchEvent
+
+
+def ev(rv: int, type_: str, name: str, labels: dict, prev_labels: dict | None = None, ns: str = "default"):
+    obj = {"metadata": {"name": name, "namespace": ns, "labels": labels, "resourceVersion": str(rv)}}
+    prev = None if prev_labels is None else {"metadata": {"name": name, "namespace": ns, "labels": prev_labels}}
+    return WatchEvent(rv, type_, "/pods", ns, name, obj, orjson.dumps(obj), prev)
+
+
+def types(w: Watcher) -> list[tuple[str, str]]:
+    out = []
+    for line in w.pending:
+        e = orjson.loads(line)
+        out.append((e["type"], e["object"]["metadata"]["name"]))
+    return out
+
+
+def test_label_selector_watch_translates_transitions() -> None:
+    cache = WatchCache()
+    w = Watcher("/pods", None, lambda o: o["metadata"]["labels"].get("app") == "x")
+    cache.add_watcher(w)
+    cache.record(ev(1, ADDED, "a", {"app": "y"}))
+    cache.record(ev(2, MODIFIED, "a", {"app": "x"}, {"app": "y"}))  # starts matching → ADDED
+    cache.record(ev(3, MODIFIED, "a", {"app": "x", "v": "2"}, {"app": "x"}))
+    cache.record(ev(4, MODIFIED, "a", {"app": "z"}, {"app": "x"}))  # stops matching → DELETED
+    cache.record(ev(5, DELETED, "a", {"app": "z"}))
+    assert types(w) == [("ADDED", "a"), ("MODIFIED", "a"), ("DELETED", "a")]
+
+
+def test_namespace_filter_and_other_resources_ignored() -> None:
+    cache = WatchCache()
+    w = Watcher("/pods", "ns1", None)
+    cache.add_watcher(w)
+    cache.record(ev(1, ADDED, "a", {}, ns="ns1"))
+    cache.record(ev(2, ADDED, "b", {}, ns="ns2"))
+    other = WatchEvent(3, ADDED, "/configmaps", "ns1", "c", {"metadata": {}}, b"{}")
+    cache.record(other)
+    assert types(w) == [("ADDED", "a")]
+
+
+def test_slow_watcher_is_dropped_not_grown() -> None:
+    cache = WatchCache()
+    w = Watcher("/pods", None, None, max_pending=2)
+    cache.add_watcher(w)
+    for i in range(5):
+        cache.record(ev(i + 1, ADDED, f"p{i}", {}))
+    assert w.closed and w.overflowed
+    assert len(w.pending) == 2
+    assert cache.watcher_count() == 0

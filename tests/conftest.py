@@ -29,14 +29,25 @@ class ServerProcess:
         return self.data_dir / "kubeconfig"
 
     def env(self) -> dict[str, str]:
-        return dict(os.environ, KUBECONFIG=str(self.kubeconfig), KUBECACHEDIR=str(self.data_dir / "kube-cache"))
+        return dict(
+            os.environ, KUBECONFIG=str(self.kubeconfig), KUBECACHEDIR=str(self.data_dir / "kube-cache")
+        )
 
-    def kubectl(self, *args: str, input: str | None = None, check: bool = True, timeout: float = 60,
-                binary: str = "kubectl") -> subprocess.CompletedProcess[str]:
-        out = subprocess.run([binary, *args], env=self.env(), input=input, capture_output=True, text=True,
-                             timeout=timeout)
+    def kubectl(
+        self,
+        *args: str,
+        input: str | None = None,
+        check: bool = True,
+        timeout: float = 60,
+        binary: str = "kubectl",
+    ) -> subprocess.CompletedProcess[str]:
+        out = subprocess.run(
+            [binary, *args], env=self.env(), input=input, capture_output=True, text=True, timeout=timeout
+        )
         if check and out.returncode != 0:
-            raise AssertionError(f"kubectl {' '.join(args)} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
+            raise AssertionError(
+                f"kubectl {' '.join(args)} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}"
+            )
         return out
 
     def kill9(self) -> None:
@@ -58,9 +69,21 @@ def start_server(data_dir: Path, *extra: str, port: int = 0) -> ServerProcess:
     log_path = data_dir / "apiserver.log"
     log = log_path.open("a")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kruise.cli.main", "apiserver", "--data-dir", str(data_dir), "--port", str(port),
-         *extra],
-        stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "kruise.cli.main",
+            "apiserver",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        cwd=REPO,
     )
     assert proc.stdout is not None
     deadline = time.monotonic() + 30
@@ -84,6 +107,8 @@ def apiserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProces
 @pytest.fixture
 def namespace(apiserver: ServerProcess) -> Iterator[str]:
     name = "t-" + uuid.uuid4().hex[:8]
-    apiserver.kubectl("create", "namespace", name)
+    apiserver.kubectl(
+        "apply", "-f", "-", input=f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n"
+    )
     yield name
     apiserver.kubectl("delete", "namespace", name, "--wait=false", check=False)

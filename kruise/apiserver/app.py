@@ -70,13 +70,16 @@ class APIServer:
         assert info is not None
         for name in INITIAL_NAMESPACES:
             if self.store.get("/namespaces", "", name) is None:
-                self.resources.create(info, "", {"metadata": {"name": name}},
-                                      WriteOptions(manager="kube-apiserver"))
+                self.resources.create(
+                    info, "", {"metadata": {"name": name}}, WriteOptions(manager="kube-apiserver")
+                )
 
     # ------------------------------------------------------------------ http
     def make_app(self) -> web.Application:
-        app = web.Application(middlewares=[self._errors_middleware, self._auth_middleware],
-                              client_max_size=codec.MAX_BODY + 1024 * 1024)
+        app = web.Application(
+            middlewares=[self._errors_middleware, self._auth_middleware],
+            client_max_size=codec.MAX_BODY + 1024 * 1024,
+        )
         app.router.add_route("*", "/{tail:.*}", self._route)
         return app
 
@@ -125,8 +128,10 @@ class APIServer:
             return codec.json_response(discovery.group_list(self.registry))
         if path == "/openapi/v2":
             if "protobuf" in request.headers.get("Accept", ""):
-                return web.Response(body=discovery.openapi_v2_protobuf(),
-                                    content_type="application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+                return web.Response(
+                    body=discovery.openapi_v2_protobuf(),
+                    content_type="application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+                )
             return codec.json_response(discovery.openapi_v2_json())
         parts = path.strip("/").split("/")
         doc = None
@@ -151,8 +156,14 @@ class APIServer:
     async def start(self) -> None:
         self._runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=self._ssl_context(),
-                           reuse_address=True, backlog=1024)
+        site = web.TCPSite(
+            self._runner,
+            self.config.host,
+            self.config.port,
+            ssl_context=self._ssl_context(),
+            reuse_address=True,
+            backlog=1024,
+        )
         await site.start()
         if self.config.port == 0:
             server = site._server

@@ -47,12 +47,10 @@ def decode_body(raw: bytes, content_type: str | None) -> Any:
     mt = media_type(content_type)
     if not raw.strip():
         raise errors.bad_request("the body of the request was empty")
-    if mt in ("application/json", "", "*/*", "text/plain"):
+    if mt in ("application/json", ""):  # kube-apiserver reads a body without Content-Type as JSON
         return decode_json(raw)
     if mt in ("application/yaml", "application/x-yaml", "text/yaml"):
         return decode_yaml(raw)
-    if mt == "application/vnd.kubernetes.protobuf":
-        raise errors.unsupported_media_type(mt)
     raise errors.unsupported_media_type(mt)
 
 

@@ -31,9 +31,11 @@ from .validation import meta as meta_validation
 from .validation import pod as pod_validation
 from .validation.core import (
     validate_configmap,
+    validate_configmap_update,
     validate_namespace,
     validate_node,
     validate_secret,
+    validate_secret_update,
     validate_service,
 )
 
@@ -46,8 +48,14 @@ APPLY_PATCH = "application/apply-patch+yaml"
 PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH)
 
 # metadata the server owns: never taken from a client on create or update
-_SERVER_META = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation",
-                "selfLink")
+_SERVER_META = (
+    "uid",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "generation",
+    "selfLink",
+)
 _NAMESPACE_FINALIZER = "kubernetes"
 CRD_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 
@@ -69,8 +77,13 @@ class DeleteOptions:
     dry_run: bool = False
 
     @classmethod
-    def from_body(cls, body: Obj | None, query_grace: str | None = None, query_propagation: str | None = None,
-                  dry_run: bool = False) -> DeleteOptions:
+    def from_body(
+        cls,
+        body: Obj | None,
+        query_grace: str | None = None,
+        query_propagation: str | None = None,
+        dry_run: bool = False,
+    ) -> DeleteOptions:
         body = body or {}
         grace = body.get("gracePeriodSeconds")
         if grace is None and query_grace not in (None, ""):
@@ -84,11 +97,23 @@ class DeleteOptions:
         if body.get("orphanDependents") is True and prop is None:
             prop = "Orphan"
         if prop not in (None, "Background", "Foreground", "Orphan"):
-            raise errors.invalid_object("DeleteOptions", "", [errors.not_supported(
-                "propagationPolicy", prop, ["Foreground", "Background", "Orphan", "nil"])])
+            raise errors.invalid_object(
+                "DeleteOptions",
+                "",
+                [
+                    errors.not_supported(
+                        "propagationPolicy", prop, ["Foreground", "Background", "Orphan", "nil"]
+                    )
+                ],
+            )
         pre = body.get("preconditions") or {}
-        return cls(grace, prop, pre.get("uid"), pre.get("resourceVersion"),
-                   dry_run or "All" in (body.get("dryRun") or []))
+        return cls(
+            grace,
+            prop,
+            pre.get("uid"),
+            pre.get("resourceVersion"),
+            dry_run or "All" in (body.get("dryRun") or []),
+        )
 
 
 class Resources:
@@ -109,8 +134,14 @@ class Resources:
         return entry.obj if entry else None
 
     # ------------------------------------------------------------------ create
-    def create(self, info: ResourceInfo, namespace: str, obj: Obj, opts: WriteOptions,
-               managed_fields: list[Obj] | None = None) -> Obj:
+    def create(
+        self,
+        info: ResourceInfo,
+        namespace: str,
+        obj: Obj,
+        opts: WriteOptions,
+        managed_fields: list[Obj] | None = None,
+    ) -> Obj:
         obj = self._check_identity(info, namespace, obj)
         meta = obj["metadata"]
         if not meta.get("name") and meta.get("generateName"):
@@ -142,13 +173,21 @@ class Resources:
         return self.store.write(info.storage_key, ADDED, obj).obj
 
     # ------------------------------------------------------------------ update
-    def update(self, info: ResourceInfo, namespace: str, name: str, obj: Obj, opts: WriteOptions,
-               managed_fields: list[Obj] | None = None) -> Obj:
+    def update(
+        self,
+        info: ResourceInfo,
+        namespace: str,
+        name: str,
+        obj: Obj,
+        opts: WriteOptions,
+        managed_fields: list[Obj] | None = None,
+    ) -> Obj:
         obj = self._check_identity(info, namespace, obj)
         body_name = obj["metadata"].get("name")
         if body_name and body_name != name:
             raise errors.bad_request(
-                f"the name of the object ({body_name}) does not match the name on the URL ({name})")
+                f"the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )
         obj["metadata"]["name"] = name
         old = self.get(info, namespace, name)
         rv = obj["metadata"].get("resourceVersion")
@@ -177,8 +216,9 @@ class Resources:
         return self.store.write(info.storage_key, MODIFIED, new, prev=old).obj
 
     # ------------------------------------------------------------------ patch
-    def patch(self, info: ResourceInfo, namespace: str, name: str, content_type: str, body: Any,
-              opts: WriteOptions) -> tuple[Obj, bool]:
+    def patch(
+        self, info: ResourceInfo, namespace: str, name: str, content_type: str, body: Any, opts: WriteOptions
+    ) -> tuple[Obj, bool]:
         """Apply a patch; returns (object, created)."""
         if content_type == APPLY_PATCH:
             return self._server_side_apply(info, namespace, name, body, opts)
@@ -191,10 +231,13 @@ class Resources:
                 patched = apply_merge_patch(current, body)
             elif content_type == STRATEGIC_PATCH:
                 if info.is_custom:
-                    raise APIError(415, "UnsupportedMediaType",
-                                   "the body of the request was in an unknown format - accepted media types "
-                                   "include: application/json-patch+json, application/merge-patch+json, "
-                                   "application/apply-patch+yaml")
+                    raise APIError(
+                        415,
+                        "UnsupportedMediaType",
+                        "the body of the request was in an unknown format - accepted media types "
+                        "include: application/json-patch+json, application/merge-patch+json, "
+                        "application/apply-patch+yaml",
+                    )
                 if not isinstance(body, dict):
                     raise errors.bad_request("strategic merge patch must be a JSON object")
                 patched = apply_strategic_merge_patch(current, body, self.type_schema(info))
@@ -209,26 +252,35 @@ class Resources:
             raise errors.bad_request("metadata must be an object")
         return self.update(info, namespace, name, patched, opts), False
 
-    def _server_side_apply(self, info: ResourceInfo, namespace: str, name: str, applied: Any,
-                           opts: WriteOptions) -> tuple[Obj, bool]:
+    def _server_side_apply(
+        self, info: ResourceInfo, namespace: str, name: str, applied: Any, opts: WriteOptions
+    ) -> tuple[Obj, bool]:
         if not isinstance(applied, dict):
             raise errors.bad_request("the applied configuration must be a YAML or JSON object")
         if not opts.manager:
-            raise errors.bad_request("PATCH, application/apply-patch+yaml requests require fieldManager to be set")
+            raise errors.bad_request(
+                "PATCH, application/apply-patch+yaml requests require fieldManager to be set"
+            )
         meta = applied.setdefault("metadata", {})
         if not isinstance(meta, dict):
             raise errors.bad_request("metadata must be an object")
         if meta.get("name") not in (None, name):
             raise errors.bad_request(
-                f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})")
+                f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
+            )
         meta["name"] = name
         if info.namespaced:
             meta.setdefault("namespace", namespace)
         live = self.find(info, namespace, name)
         try:
             merged = server_side_apply(
-                copy.deepcopy(live) if live else None, applied, self.type_schema(info),
-                manager=opts.manager, force=opts.force, now=rfc3339(now()), api_version=info.api_version,
+                copy.deepcopy(live) if live else None,
+                applied,
+                self.type_schema(info),
+                manager=opts.manager,
+                force=opts.force,
+                now=rfc3339(now()),
+                api_version=info.api_version,
                 subresource=opts.subresource,
             )
         except ApplyConflict as e:
@@ -242,17 +294,29 @@ class Resources:
         return self.update(info, namespace, name, merged, opts, managed_fields=managed), False
 
     # ------------------------------------------------------------------ delete
-    def delete(self, info: ResourceInfo, namespace: str, name: str, options: DeleteOptions) -> tuple[Obj, bool]:
+    def delete(
+        self, info: ResourceInfo, namespace: str, name: str, options: DeleteOptions
+    ) -> tuple[Obj, bool]:
         """Delete or begin graceful deletion; returns (object, gone)."""
         old = self.get(info, namespace, name)
         meta = old["metadata"]
         if options.precondition_uid and options.precondition_uid != meta.get("uid"):
-            raise errors.conflict(info.resource, name, "Precondition failed: UID in precondition: "
-                                  f"{options.precondition_uid}, UID in object meta: {meta.get('uid')}", info.group)
+            raise errors.conflict(
+                info.resource,
+                name,
+                "Precondition failed: UID in precondition: "
+                f"{options.precondition_uid}, UID in object meta: {meta.get('uid')}",
+                info.group,
+            )
         if options.precondition_rv and options.precondition_rv != meta.get("resourceVersion"):
-            raise errors.conflict(info.resource, name, "Precondition failed: ResourceVersion in precondition: "
-                                  f"{options.precondition_rv}, ResourceVersion in object meta: "
-                                  f"{meta.get('resourceVersion')}", info.group)
+            raise errors.conflict(
+                info.resource,
+                name,
+                "Precondition failed: ResourceVersion in precondition: "
+                f"{options.precondition_rv}, ResourceVersion in object meta: "
+                f"{meta.get('resourceVersion')}",
+                info.group,
+            )
         new = copy.deepcopy(old)
         nmeta = new["metadata"]
         finalizers = list(nmeta.get("finalizers") or [])
@@ -262,8 +326,10 @@ class Resources:
             finalizers.append("orphan")
         if info.storage_key == "/namespaces":
             return self._begin_namespace_deletion(info, old, new, options)
-        if info.storage_key == "apiextensions.k8s.io/customresourcedefinitions" and \
-                CRD_CLEANUP_FINALIZER not in finalizers:
+        if (
+            info.storage_key == "apiextensions.k8s.io/customresourcedefinitions"
+            and CRD_CLEANUP_FINALIZER not in finalizers
+        ):
             finalizers.append(CRD_CLEANUP_FINALIZER)
         grace = self._grace_period(info, old, options.grace_period)
         if nmeta.get("deletionTimestamp"):
@@ -287,8 +353,9 @@ class Resources:
             return new, False
         return self.store.write(info.storage_key, MODIFIED, new, prev=old).obj, False
 
-    def _begin_namespace_deletion(self, info: ResourceInfo, old: Obj, new: Obj,
-                                  options: DeleteOptions) -> tuple[Obj, bool]:
+    def _begin_namespace_deletion(
+        self, info: ResourceInfo, old: Obj, new: Obj, options: DeleteOptions
+    ) -> tuple[Obj, bool]:
         if old["metadata"].get("deletionTimestamp"):
             return old, False
         new["metadata"]["deletionTimestamp"] = rfc3339(now())
@@ -323,10 +390,14 @@ class Resources:
         api_version = obj.get("apiVersion")
         kind = obj.get("kind")
         if api_version and api_version != info.api_version:
-            raise errors.bad_request(f"the API version in the data ({api_version}) does not match the expected "
-                                     f"API version ({info.api_version})")
+            raise errors.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected "
+                f"API version ({info.api_version})"
+            )
         if kind and kind != info.kind:
-            raise errors.bad_request(f"the kind in the data ({kind}) does not match the expected kind ({info.kind})")
+            raise errors.bad_request(
+                f"the kind in the data ({kind}) does not match the expected kind ({info.kind})"
+            )
         obj["apiVersion"] = info.api_version
         obj["kind"] = info.kind
         meta = obj.get("metadata")
@@ -338,7 +409,8 @@ class Resources:
             body_ns = meta.get("namespace")
             if body_ns and body_ns != namespace:
                 raise errors.bad_request(
-                    "the namespace of the provided object does not match the namespace sent on the request")
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             meta["namespace"] = namespace
         else:
             meta.pop("namespace", None)
@@ -351,14 +423,24 @@ class Resources:
         if ns is None:
             raise errors.not_found("namespaces", namespace)
         if ns.obj["metadata"].get("deletionTimestamp"):
+            qualified = f"{info.resource}.{info.group}" if info.group else info.resource
             raise APIError(
-                403, "Forbidden",
-                f'{info.resource}{"." + info.group if info.group else ""} "{name}" is forbidden: unable to create '
-                f"new content in namespace {namespace} because it is being terminated",
-                {"name": name, "group": info.group, "kind": info.resource,
-                 "causes": [{"reason": "NamespaceTerminating",
-                             "message": f"namespace {namespace} is being terminated",
-                             "field": "metadata.namespace"}]},
+                403,
+                "Forbidden",
+                f'{qualified} "{name}" is forbidden: unable to create new content in namespace {namespace} '
+                "because it is being terminated",
+                {
+                    "name": name,
+                    "group": info.group,
+                    "kind": info.resource,
+                    "causes": [
+                        {
+                            "reason": "NamespaceTerminating",
+                            "message": f"namespace {namespace} is being terminated",
+                            "field": "metadata.namespace",
+                        }
+                    ],
+                },
             )
 
     def _reset_status_on_create(self, info: ResourceInfo, obj: Obj) -> None:
@@ -382,8 +464,10 @@ class Resources:
 
     def _validate_create(self, info: ResourceInfo, obj: Obj) -> list[FieldError]:
         errs = meta_validation.validate_object_meta(
-            obj["metadata"], namespaced=info.namespaced,
-            name_rule=meta_validation.name_rule_for(info.group, info.resource))
+            obj["metadata"],
+            namespaced=info.namespaced,
+            name_rule=meta_validation.name_rule_for(info.group, info.resource),
+        )
         errs += self._validate_kind(info, obj)
         if info.storage_key == "/pods":
             errs += pod_validation.validate_pod_create(obj)
@@ -398,25 +482,23 @@ class Resources:
 
     def _validate_update(self, info: ResourceInfo, new: Obj, old: Obj, subresource: str) -> list[FieldError]:
         errs = meta_validation.validate_object_meta(
-            new["metadata"], namespaced=info.namespaced,
-            name_rule=meta_validation.name_rule_for(info.group, info.resource))
+            new["metadata"],
+            namespaced=info.namespaced,
+            name_rule=meta_validation.name_rule_for(info.group, info.resource),
+        )
         errs += meta_validation.validate_object_meta_update(new["metadata"], old["metadata"])
-        if old["metadata"].get("deletionTimestamp"):
-            added = set(new["metadata"].get("finalizers") or []) - set(old["metadata"].get("finalizers") or [])
-            if added:
-                errs.append(errors.forbidden("metadata.finalizers",
-                                             f"no new finalizers can be added if the object is being deleted, "
-                                             f"found new finalizers {sorted(added)!r}".replace("'", '"')))
         errs += self._validate_kind(info, new)
         if info.storage_key == "/pods":
             if subresource == "status":
                 errs += pod_validation.validate_pod_status_update(new, old)
-            elif subresource == "resize":
-                errs += pod_validation.validate_pod_resize(new, old)
             elif subresource != "binding":
                 errs += pod_validation.validate_pod_update(new, old)
         elif info.storage_key == "apiextensions.k8s.io/customresourcedefinitions" and subresource != "status":
             errs += crd_validation.validate_crd_update(new, old)
+        elif info.storage_key == "/configmaps":
+            errs += validate_configmap_update(new, old)
+        elif info.storage_key == "/secrets":
+            errs += validate_secret_update(new, old)
         return errs
 
     def _prepare_update(self, info: ResourceInfo, obj: Obj, old: Obj, subresource: str) -> Obj:
@@ -452,8 +534,13 @@ class Resources:
 
     def _track(self, info: ResourceInfo, old: Obj | None, new: Obj, opts: WriteOptions) -> None:
         managed = track_update(
-            old, new, self.type_schema(info), manager=opts.manager or "unknown", now=rfc3339(now()),
-            api_version=info.api_version, subresource=opts.subresource if opts.subresource == "status" else "",
+            old,
+            new,
+            self.type_schema(info),
+            manager=opts.manager or "unknown",
+            now=rfc3339(now()),
+            api_version=info.api_version,
+            subresource=opts.subresource if opts.subresource == "status" else "",
         )
         if managed:
             new["metadata"]["managedFields"] = managed
@@ -462,8 +549,11 @@ class Resources:
 
     def _ready_to_vanish(self, obj: Obj) -> bool:
         meta = obj["metadata"]
-        return bool(meta.get("deletionTimestamp")) and not meta.get("finalizers") and \
-            not meta.get("deletionGracePeriodSeconds")
+        return (
+            bool(meta.get("deletionTimestamp"))
+            and not meta.get("finalizers")
+            and not meta.get("deletionGracePeriodSeconds")
+        )
 
     def _before_create(self, info: ResourceInfo, obj: Obj) -> None:
         if info.storage_key == "apiextensions.k8s.io/customresourcedefinitions":
@@ -517,8 +607,13 @@ def _establish_crd(crd: Obj) -> None:
         ("Established", "InitialNamesAccepted", "the initial names have been accepted"),
     ):
         if ctype not in conditions:
-            conditions[ctype] = {"type": ctype, "status": "True", "lastTransitionTime": stamp,
-                                 "reason": reason, "message": message}
+            conditions[ctype] = {
+                "type": ctype,
+                "status": "True",
+                "lastTransitionTime": stamp,
+                "reason": reason,
+                "message": message,
+            }
     status["conditions"] = list(conditions.values())
 
 
@@ -530,4 +625,3 @@ _KIND_VALIDATORS = {
     "/nodes": validate_node,
     "apiextensions.k8s.io/customresourcedefinitions": crd_validation.validate_crd,
 }
-

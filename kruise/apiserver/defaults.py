@@ -77,7 +77,9 @@ def _default_pod(pod: Obj) -> None:
     present = {t.get("key") for t in tolerations if isinstance(t, dict)}
     for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
         if key not in present:
-            tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300})
+            tolerations.append(
+                {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
+            )
 
 
 def _default_template_owner(obj: Obj) -> None:

@@ -45,7 +45,9 @@ def _resource_doc(info: ResourceInfo) -> dict[str, Any]:
 
 
 def resource_list(registry: Registry, group: str, version: str) -> dict[str, Any] | None:
-    infos = sorted((i for i in registry.all() if i.group == group and i.version == version), key=lambda i: i.resource)
+    infos = sorted(
+        (i for i in registry.all() if i.group == group and i.version == version), key=lambda i: i.resource
+    )
     if not infos:
         return None
     resources = []
@@ -53,13 +55,22 @@ def resource_list(registry: Registry, group: str, version: str) -> dict[str, Any
         resources.append(_resource_doc(info))
         for sub in sorted(info.subresources):
             g, v, kind, verbs = _SUBRESOURCE_DOCS[sub]
-            sdoc: dict[str, Any] = {"name": f"{info.resource}/{sub}", "singularName": "",
-                                    "namespaced": info.namespaced, "kind": kind or info.kind, "verbs": verbs}
+            sdoc: dict[str, Any] = {
+                "name": f"{info.resource}/{sub}",
+                "singularName": "",
+                "namespaced": info.namespaced,
+                "kind": kind or info.kind,
+                "verbs": verbs,
+            }
             if g:
                 sdoc["group"], sdoc["version"] = g, v
             resources.append(sdoc)
-    return {"kind": "APIResourceList", "apiVersion": "v1",
-            "groupVersion": f"{group}/{version}" if group else version, "resources": resources}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": f"{group}/{version}" if group else version,
+        "resources": resources,
+    }
 
 
 def _group_doc(name: str, versions: list[str]) -> dict[str, Any]:
@@ -68,14 +79,18 @@ def _group_doc(name: str, versions: list[str]) -> dict[str, Any]:
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
-    return {"kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}]}
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    }
 
 
 def group_list(registry: Registry) -> dict[str, Any]:
     groups = registry.groups()
     order = [g for g in BUILTIN_GROUP_ORDER if g in groups and g] + sorted(
-        g for g in groups if g and g not in BUILTIN_GROUP_ORDER)
+        g for g in groups if g and g not in BUILTIN_GROUP_ORDER
+    )
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group_doc(g, groups[g]) for g in order]}
 
 
@@ -89,6 +104,7 @@ def group(registry: Registry, name: str) -> dict[str, Any] | None:
 # ---- OpenAPI v2: kubectl downloads it (as protobuf) for client-side validation. An empty
 # definitions section makes kubectl skip client-side schema checks and leave validation to us.
 
+
 def _pb_field(number: int, payload: bytes) -> bytes:
     """A length-delimited protobuf field (wire type 2); payloads here are < 128 bytes."""
     return bytes([(number << 3) | 2, len(payload)]) + payload
@@ -100,5 +116,9 @@ def openapi_v2_protobuf() -> bytes:
 
 
 def openapi_v2_json() -> dict[str, Any]:
-    return {"swagger": "2.0", "info": {"title": "Kubernetes", "version": KUBE_VERSION["gitVersion"]},
-            "paths": {}, "definitions": {}}
+    return {
+        "swagger": "2.0",
+        "info": {"title": "Kubernetes", "version": KUBE_VERSION["gitVersion"]},
+        "paths": {},
+        "definitions": {},
+    }

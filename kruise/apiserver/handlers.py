@@ -87,8 +87,9 @@ class ResourceHandlers:
         raise errors.method_not_allowed()
 
     # ------------------------------------------------------------------ responses
-    def respond_object(self, request: web.Request, info: ResourceInfo, obj: Obj, status: int = 200,
-                       raw: bytes | None = None) -> web.Response:
+    def respond_object(
+        self, request: web.Request, info: ResourceInfo, obj: Obj, status: int = 200, raw: bytes | None = None
+    ) -> web.Response:
         view = tableview.wanted_view(request.headers.get("Accept"))
         if view is None:
             return codec.json_response(raw if raw is not None else obj, status)
@@ -96,7 +97,9 @@ class ResourceHandlers:
         if kind == "Table":
             meta = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
             return codec.json_response(
-                tableview.table(info, [obj], meta, request.query.get("includeObject", "Metadata"), version), status)
+                tableview.table(info, [obj], meta, request.query.get("includeObject", "Metadata"), version),
+                status,
+            )
         return codec.json_response(tableview.partial_metadata(obj, version), status)
 
     # ------------------------------------------------------------------ read
@@ -118,7 +121,7 @@ class ResourceHandlers:
             known = supported_fields(info.group, info.resource)
             for f in sorted(fsel.fields()):
                 if f not in known:
-                    raise errors.bad_request(f'field label not supported: {f}')
+                    raise errors.bad_request(f"field label not supported: {f}")
             getter = field_getter(info.group, info.resource)
             checks.append(lambda o: fsel.matches(getter(o)))
         if not checks:
@@ -139,9 +142,17 @@ class ResourceHandlers:
         if rv_param and rv_param != "0":
             wanted = _parse_rv(rv_param)
             if wanted > current:
-                raise errors.APIError(504, "Timeout", f"Too large resource version: {wanted}, current: {current}",
-                                      {"causes": [{"reason": "ResourceVersionTooLarge",
-                                                   "message": "Too large resource version"}], "retryAfterSeconds": 1})
+                raise errors.APIError(
+                    504,
+                    "Timeout",
+                    f"Too large resource version: {wanted}, current: {current}",
+                    {
+                        "causes": [
+                            {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+                        ],
+                        "retryAfterSeconds": 1,
+                    },
+                )
             if match == "Exact" and wanted != current:
                 raise errors.gone(f"too old resource version: {wanted} ({current})")
         predicate = self._filters(request, info)
@@ -160,21 +171,36 @@ class ResourceHandlers:
             entries = entries[:limit]
         return self._list_response(request, info, entries, list_meta)
 
-    def _list_response(self, request: web.Request, info: ResourceInfo, entries: list[Entry],
-                       list_meta: Obj) -> web.Response:
+    def _list_response(
+        self, request: web.Request, info: ResourceInfo, entries: list[Entry], list_meta: Obj
+    ) -> web.Response:
         view = tableview.wanted_view(request.headers.get("Accept"))
         if view is not None:
             kind, version = view
             objs = [e.obj for e in entries]
             if kind == "Table":
-                return codec.json_response(tableview.table(
-                    info, objs, list_meta, request.query.get("includeObject", "Metadata"), version))
-            return codec.json_response({
-                "kind": "PartialObjectMetadataList", "apiVersion": f"meta.k8s.io/{version}", "metadata": list_meta,
-                "items": [tableview.partial_metadata(o, version) for o in objs],
-            })
-        head = (b'{"kind":"' + info.list_kind.encode() + b'","apiVersion":"' + info.api_version.encode()
-                + b'","metadata":' + orjson.dumps(list_meta) + b',"items":[')
+                return codec.json_response(
+                    tableview.table(
+                        info, objs, list_meta, request.query.get("includeObject", "Metadata"), version
+                    )
+                )
+            return codec.json_response(
+                {
+                    "kind": "PartialObjectMetadataList",
+                    "apiVersion": f"meta.k8s.io/{version}",
+                    "metadata": list_meta,
+                    "items": [tableview.partial_metadata(o, version) for o in objs],
+                }
+            )
+        head = (
+            b'{"kind":"'
+            + info.list_kind.encode()
+            + b'","apiVersion":"'
+            + info.api_version.encode()
+            + b'","metadata":'
+            + orjson.dumps(list_meta)
+            + b',"items":['
+        )
         body = head + b",".join(self._raw_for(info, e) for e in entries) + b"]}"
         return codec.json_response(body)
 
@@ -185,14 +211,18 @@ class ResourceHandlers:
         return e.raw
 
     # ------------------------------------------------------------------ watch
-    async def watch(self, request: web.Request, info: ResourceInfo, namespace: str | None,
-                    only_name: str | None = None) -> web.StreamResponse:
+    async def watch(
+        self, request: web.Request, info: ResourceInfo, namespace: str | None, only_name: str | None = None
+    ) -> web.StreamResponse:
         q = request.query
         predicate = self._filters(request, info)
         if only_name is not None:
             base = predicate
-            predicate = (lambda o: o["metadata"]["name"] == only_name and base(o)) if base else \
-                (lambda o: o["metadata"]["name"] == only_name)
+            predicate = (
+                (lambda o: o["metadata"]["name"] == only_name and base(o))
+                if base
+                else (lambda o: o["metadata"]["name"] == only_name)
+            )
         timeout = _parse_int(q.get("timeoutSeconds"), "timeoutSeconds") or 1800
         bookmarks = _is_true(q.get("allowWatchBookmarks"))
         rv_param = q.get("resourceVersion", "")
@@ -217,8 +247,9 @@ class ResourceHandlers:
                 error_line = b'{"type":"ERROR","object":' + orjson.dumps(status) + b"}\n"
         if error_line is None:
             cache.add_watcher(watcher)
-        resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json",
-                                                       "Transfer-Encoding": "chunked"})
+        resp = web.StreamResponse(
+            status=200, headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+        )
         await resp.prepare(request)
         try:
             if error_line is not None:
@@ -252,40 +283,62 @@ class ResourceHandlers:
         return resp
 
     def _bookmark(self, info: ResourceInfo) -> bytes:
-        obj = {"kind": info.kind, "apiVersion": info.api_version,
-               "metadata": {"resourceVersion": str(self.store.rv)}}
+        obj = {
+            "kind": info.kind,
+            "apiVersion": info.api_version,
+            "metadata": {"resourceVersion": str(self.store.rv)},
+        }
         return b'{"type":"BOOKMARK","object":' + orjson.dumps(obj) + b"}\n"
 
-    def _renderer(self, info: ResourceInfo, view: tuple[str, str] | None,
-                  request: web.Request) -> Callable[[str, WatchEvent], bytes] | None:
+    def _renderer(
+        self, info: ResourceInfo, view: tuple[str, str] | None, request: web.Request
+    ) -> Callable[[str, WatchEvent], bytes] | None:
         if view is None:
             if info.is_custom:
-                return lambda t, ev: _line(t, orjson.dumps(_as_version(ev.obj, info))) \
-                    if ev.obj.get("apiVersion") != info.api_version else ev.line(t)
+                return lambda t, ev: (
+                    _line(t, orjson.dumps(_as_version(ev.obj, info)))
+                    if ev.obj.get("apiVersion") != info.api_version
+                    else ev.line(t)
+                )
             return None
         kind, version = view
         include = request.query.get("includeObject", "Metadata")
         if kind == "Table":
-            return lambda t, ev: _line(t, orjson.dumps(tableview.table(
-                info, [ev.obj], {"resourceVersion": ev.obj["metadata"].get("resourceVersion", "")}, include,
-                version)))
+            return lambda t, ev: _line(
+                t,
+                orjson.dumps(
+                    tableview.table(
+                        info,
+                        [ev.obj],
+                        {"resourceVersion": ev.obj["metadata"].get("resourceVersion", "")},
+                        include,
+                        version,
+                    )
+                ),
+            )
         return lambda t, ev: _line(t, orjson.dumps(tableview.partial_metadata(ev.obj, version)))
 
     # ------------------------------------------------------------------ write
     def _write_options(self, request: web.Request, subresource: str = "") -> WriteOptions:
-        return WriteOptions(manager=field_manager(request), dry_run=_dry_run(request), subresource=subresource,
-                            force=_is_true(request.query.get("force")))
+        return WriteOptions(
+            manager=field_manager(request),
+            dry_run=_dry_run(request),
+            subresource=subresource,
+            force=_is_true(request.query.get("force")),
+        )
 
     async def create(self, request: web.Request, info: ResourceInfo, namespace: str) -> web.Response:
-        body = codec.decode_body(await codec.read_body(request), request.content_type)
+        body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
         obj = self.resources.create(info, namespace, _as_storage(body, info), self._write_options(request))
         return self.respond_object(request, info, _as_version(obj, info), 201)
 
-    async def update(self, request: web.Request, info: ResourceInfo, namespace: str, name: str,
-                     subresource: str = "") -> web.Response:
-        body = codec.decode_body(await codec.read_body(request), request.content_type)
-        obj = self.resources.update(info, namespace, name, _as_storage(body, info),
-                                    self._write_options(request, subresource))
+    async def update(
+        self, request: web.Request, info: ResourceInfo, namespace: str, name: str, subresource: str = ""
+    ) -> web.Response:
+        body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
+        obj = self.resources.update(
+            info, namespace, name, _as_storage(body, info), self._write_options(request, subresource)
+        )
         return self.respond_object(request, info, _as_version(obj, info))
 
     async def read_patch(self, request: web.Request) -> tuple[str, Any]:
@@ -298,13 +351,15 @@ class ResourceHandlers:
         body = codec.decode_yaml(raw) if content_type == APPLY_PATCH else codec.decode_json(raw)
         return content_type, body
 
-    async def patch(self, request: web.Request, info: ResourceInfo, namespace: str, name: str,
-                    subresource: str = "") -> web.Response:
+    async def patch(
+        self, request: web.Request, info: ResourceInfo, namespace: str, name: str, subresource: str = ""
+    ) -> web.Response:
         content_type, body = await self.read_patch(request)
         if content_type == APPLY_PATCH and isinstance(body, dict):
             body = _as_storage(body, info)
-        obj, created = self.resources.patch(info, namespace, name, content_type, body,
-                                            self._write_options(request, subresource))
+        obj, created = self.resources.patch(
+            info, namespace, name, content_type, body, self._write_options(request, subresource)
+        )
         return self.respond_object(request, info, _as_version(obj, info), 201 if created else 200)
 
     async def _delete_options(self, request: web.Request) -> DeleteOptions:
@@ -312,18 +367,25 @@ class ResourceHandlers:
         body = codec.decode_json(raw) if raw.strip() else None
         if body is not None and not isinstance(body, dict):
             raise errors.bad_request("DeleteOptions must be a JSON object")
-        return DeleteOptions.from_body(body, request.query.get("gracePeriodSeconds"),
-                                       request.query.get("propagationPolicy"), _dry_run(request))
+        return DeleteOptions.from_body(
+            body,
+            request.query.get("gracePeriodSeconds"),
+            request.query.get("propagationPolicy"),
+            _dry_run(request),
+        )
 
-    async def delete(self, request: web.Request, info: ResourceInfo, namespace: str, name: str) -> web.Response:
+    async def delete(
+        self, request: web.Request, info: ResourceInfo, namespace: str, name: str
+    ) -> web.Response:
         options = await self._delete_options(request)
         if info.storage_key == "/namespaces" and name in ("default", "kube-system", "kube-public"):
             raise errors.forbidden_error("namespaces", name, "this namespace may not be deleted")
         obj, _gone = self.resources.delete(info, namespace, name, options)
         return self.respond_object(request, info, _as_version(obj, info))
 
-    async def delete_collection(self, request: web.Request, info: ResourceInfo,
-                                namespace: str | None) -> web.Response:
+    async def delete_collection(
+        self, request: web.Request, info: ResourceInfo, namespace: str | None
+    ) -> web.Response:
         options = await self._delete_options(request)
         predicate = self._filters(request, info)
         deleted = []
@@ -338,8 +400,14 @@ class ResourceHandlers:
                     continue
                 raise
             deleted.append(_as_version(obj, info))
-        return codec.json_response({"kind": info.list_kind, "apiVersion": info.api_version,
-                                    "metadata": {"resourceVersion": str(self.store.rv)}, "items": deleted})
+        return codec.json_response(
+            {
+                "kind": info.list_kind,
+                "apiVersion": info.api_version,
+                "metadata": {"resourceVersion": str(self.store.rv)},
+                "items": deleted,
+            }
+        )
 
 
 # ---------------------------------------------------------------------- helpers
@@ -409,4 +477,3 @@ def _parse_int(text: str | None, name: str) -> int | None:
 
 def _is_true(text: str | None) -> bool:
     return (text or "").lower() in ("true", "1")
-

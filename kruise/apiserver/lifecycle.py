@@ -4,6 +4,7 @@ removing a deleted CRD's objects before the CRD itself goes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -30,10 +31,8 @@ class Lifecycle:
 
     async def run(self) -> None:
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval * 5)
-            except TimeoutError:
-                pass
             self._wake.clear()
             try:
                 busy = self.sweep()
@@ -88,8 +87,9 @@ class Lifecycle:
         crd_info = self.resources.registry.get("apiextensions.k8s.io", "v1", "customresourcedefinitions")
         assert crd_info is not None
         new = {**crd, "metadata": {**crd["metadata"], "finalizers": finalizers}}
-        self.resources.update(crd_info, "", crd["metadata"]["name"], new,
-                              WriteOptions(manager="apiextensions-apiserver"))
+        self.resources.update(
+            crd_info, "", crd["metadata"]["name"], new, WriteOptions(manager="apiextensions-apiserver")
+        )
         return True
 
     def _namespaced_infos(self) -> list[Any]:
@@ -104,5 +104,10 @@ class Lifecycle:
             self.resources.delete(info, namespace, name, DeleteOptions(propagation="Background"))
         except errors.APIError as e:
             if e.code != 404:
-                log.warning("event=cleanup_delete_failed resource=%s name=%s/%s error=%s",
-                            info.resource, namespace, name, e)
+                log.warning(
+                    "event=cleanup_delete_failed resource=%s name=%s/%s error=%s",
+                    info.resource,
+                    namespace,
+                    name,
+                    e,
+                )

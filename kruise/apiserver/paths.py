@@ -38,7 +38,11 @@ def parse_resource_path(path: str) -> Target | None:
         watch, rest = True, rest[1:]
         if not rest:
             return None
-    if rest[0] == "namespaces" and len(rest) >= 3 and not (len(rest) == 3 and rest[2] in _NAMESPACE_SUBRESOURCES):
+    if (
+        rest[0] == "namespaces"
+        and len(rest) >= 3
+        and not (len(rest) == 3 and rest[2] in _NAMESPACE_SUBRESOURCES)
+    ):
         namespace = rest[1]
         rest = rest[2:]
     else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,20 +57,45 @@ class ResourceInfo:
         return (v.get("schema") or {}).get("openAPIV3Schema")
 
 
-def _r(group: str, version: str, resource: str, kind: str, namespaced: bool = True, *, short: Iterable[str] = (),
-       cats: Iterable[str] = (), sub: Iterable[str] = (), generation: bool = False) -> ResourceInfo:
+def _r(
+    group: str,
+    version: str,
+    resource: str,
+    kind: str,
+    namespaced: bool = True,
+    *,
+    short: Iterable[str] = (),
+    cats: Iterable[str] = (),
+    sub: Iterable[str] = (),
+    generation: bool = False,
+) -> ResourceInfo:
     return ResourceInfo(
-        group=group, version=version, resource=resource, kind=kind, namespaced=namespaced,
-        singular=kind.lower(), short_names=tuple(short), categories=tuple(cats),
-        subresources=frozenset(sub), has_generation=generation,
+        group=group,
+        version=version,
+        resource=resource,
+        kind=kind,
+        namespaced=namespaced,
+        singular=kind.lower(),
+        short_names=tuple(short),
+        categories=tuple(cats),
+        subresources=frozenset(sub),
+        has_generation=generation,
     )
 
 
 BUILTIN: tuple[ResourceInfo, ...] = (
     _r("", "v1", "namespaces", "Namespace", False, short=["ns"], sub=["status", "finalize"]),
     _r("", "v1", "nodes", "Node", False, short=["no"], sub=["status"]),
-    _r("", "v1", "pods", "Pod", short=["po"], cats=["all"], sub=["status", "binding", "eviction"],
-       generation=True),
+    _r(
+        "",
+        "v1",
+        "pods",
+        "Pod",
+        short=["po"],
+        cats=["all"],
+        sub=["status", "binding", "eviction"],
+        generation=True,
+    ),
     _r("", "v1", "services", "Service", short=["svc"], cats=["all"], sub=["status"]),
     _r("", "v1", "endpoints", "Endpoints", short=["ep"]),
     _r("", "v1", "configmaps", "ConfigMap", short=["cm"]),
@@ -81,28 +105,89 @@ BUILTIN: tuple[ResourceInfo, ...] = (
     _r("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", short=["pvc"], sub=["status"]),
     _r("", "v1", "persistentvolumes", "PersistentVolume", False, short=["pv"], sub=["status"]),
     _r("apps", "v1", "controllerrevisions", "ControllerRevision"),
-    _r("apps", "v1", "deployments", "Deployment", short=["deploy"], cats=["all"], sub=["status", "scale"],
-       generation=True),
-    _r("apps", "v1", "replicasets", "ReplicaSet", short=["rs"], cats=["all"], sub=["status", "scale"],
-       generation=True),
-    _r("apps", "v1", "statefulsets", "StatefulSet", short=["sts"], cats=["all"], sub=["status", "scale"],
-       generation=True),
+    _r(
+        "apps",
+        "v1",
+        "deployments",
+        "Deployment",
+        short=["deploy"],
+        cats=["all"],
+        sub=["status", "scale"],
+        generation=True,
+    ),
+    _r(
+        "apps",
+        "v1",
+        "replicasets",
+        "ReplicaSet",
+        short=["rs"],
+        cats=["all"],
+        sub=["status", "scale"],
+        generation=True,
+    ),
+    _r(
+        "apps",
+        "v1",
+        "statefulsets",
+        "StatefulSet",
+        short=["sts"],
+        cats=["all"],
+        sub=["status", "scale"],
+        generation=True,
+    ),
     _r("apps", "v1", "daemonsets", "DaemonSet", short=["ds"], cats=["all"], sub=["status"], generation=True),
     _r("batch", "v1", "jobs", "Job", cats=["all"], sub=["status"], generation=True),
     _r("coordination.k8s.io", "v1", "leases", "Lease"),
-    _r("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", short=["pdb"], sub=["status"],
-       generation=True),
-    _r("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", False,
-       short=["crd", "crds"], cats=["api-extensions"], sub=["status"], generation=True),
-    _r("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", False,
-       cats=["api-extensions"], generation=True),
-    _r("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration",
-       False, cats=["api-extensions"], generation=True),
+    _r(
+        "policy",
+        "v1",
+        "poddisruptionbudgets",
+        "PodDisruptionBudget",
+        short=["pdb"],
+        sub=["status"],
+        generation=True,
+    ),
+    _r(
+        "apiextensions.k8s.io",
+        "v1",
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+        False,
+        short=["crd", "crds"],
+        cats=["api-extensions"],
+        sub=["status"],
+        generation=True,
+    ),
+    _r(
+        "admissionregistration.k8s.io",
+        "v1",
+        "mutatingwebhookconfigurations",
+        "MutatingWebhookConfiguration",
+        False,
+        cats=["api-extensions"],
+        generation=True,
+    ),
+    _r(
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingwebhookconfigurations",
+        "ValidatingWebhookConfiguration",
+        False,
+        cats=["api-extensions"],
+        generation=True,
+    ),
 )
 
 # Groups whose preferred version is served even when a CRD adds more; order as kube-apiserver lists them.
-BUILTIN_GROUP_ORDER = ("", "apps", "batch", "coordination.k8s.io", "policy", "apiextensions.k8s.io",
-                       "admissionregistration.k8s.io")
+BUILTIN_GROUP_ORDER = (
+    "",
+    "apps",
+    "batch",
+    "coordination.k8s.io",
+    "policy",
+    "apiextensions.k8s.io",
+    "admissionregistration.k8s.io",
+)
 
 
 def resources_from_crd(crd: dict[str, Any]) -> list[ResourceInfo]:
@@ -119,13 +204,21 @@ def resources_from_crd(crd: dict[str, Any]) -> list[ResourceInfo]:
             subs.add("status")
         if "scale" in declared:
             subs.add("scale")
-        out.append(ResourceInfo(
-            group=spec["group"], version=v["name"], resource=names["plural"], kind=names["kind"],
-            namespaced=spec.get("scope", "Namespaced") == "Namespaced",
-            singular=names.get("singular") or names["kind"].lower(),
-            short_names=tuple(names.get("shortNames") or ()), categories=tuple(names.get("categories") or ()),
-            subresources=frozenset(subs), has_generation=True, crd=crd,
-        ))
+        out.append(
+            ResourceInfo(
+                group=spec["group"],
+                version=v["name"],
+                resource=names["plural"],
+                kind=names["kind"],
+                namespaced=spec.get("scope", "Namespaced") == "Namespaced",
+                singular=names.get("singular") or names["kind"].lower(),
+                short_names=tuple(names.get("shortNames") or ()),
+                categories=tuple(names.get("categories") or ()),
+                subresources=frozenset(subs),
+                has_generation=True,
+                crd=crd,
+            )
+        )
     return out
 
 
@@ -163,7 +256,9 @@ class Registry:
         return list(self._by_gvr.values())
 
     def storage_keys(self, namespaced: bool | None = None) -> set[str]:
-        return {i.storage_key for i in self._by_gvr.values() if namespaced is None or i.namespaced == namespaced}
+        return {
+            i.storage_key for i in self._by_gvr.values() if namespaced is None or i.namespaced == namespaced
+        }
 
     def groups(self) -> dict[str, list[str]]:
         """group -> served versions, preferred first."""

@@ -61,7 +61,9 @@ class RevisionLog:
 
     def append(self, rv: int, key: str, type_: str, obj: bytes) -> None:
         """Durably append one revision. `rv` must be next_rv()."""
-        self._db.execute("INSERT INTO log (rv, key, type, obj) VALUES (?, ?, ?, ?)", (rv, key, _TYPE_CODE[type_], obj))
+        self._db.execute(
+            "INSERT INTO log (rv, key, type, obj) VALUES (?, ?, ?, ?)", (rv, key, _TYPE_CODE[type_], obj)
+        )
         self.last_rv = rv
 
     def append_many(self, rows: list[tuple[int, str, str, bytes]]) -> None:
@@ -108,7 +110,8 @@ class RevisionLog:
             return 0
         self._db.execute("BEGIN")
         cur = self._db.execute(
-            "DELETE FROM log WHERE rv <= ? AND (type = 2 OR rv NOT IN (SELECT MAX(rv) FROM log GROUP BY key))",
+            "DELETE FROM log WHERE rv <= ? "
+            "AND (type = 2 OR rv NOT IN (SELECT MAX(rv) FROM log GROUP BY key))",
             (upto_rv,),
         )
         self._db.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('compacted', ?)", (upto_rv,))

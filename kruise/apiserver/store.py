@@ -58,7 +58,9 @@ class Store:
     def list(self, storage_key: str, namespace: str | None = None) -> list[Entry]:
         return self.cache.list(storage_key, namespace)
 
-    def write(self, storage_key: str, type_: str, obj: dict[str, Any], prev: dict[str, Any] | None = None) -> Entry:
+    def write(
+        self, storage_key: str, type_: str, obj: dict[str, Any], prev: dict[str, Any] | None = None
+    ) -> Entry:
         """Commit one revision of `obj` (its resourceVersion is set here) and publish it."""
         rv = self.log.next_rv()
         obj["metadata"]["resourceVersion"] = str(rv)

@@ -27,8 +27,9 @@ _BUILTIN_SCALE = {  # storage key -> (spec path, status path)
 }
 
 
-async def handle(h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str, name: str,
-                 sub: str) -> web.StreamResponse:
+async def handle(
+    h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str, name: str, sub: str
+) -> web.StreamResponse:
     method = request.method
     if sub == "status":
         if method == "GET":
@@ -52,9 +53,11 @@ async def handle(h: ResourceHandlers, request: web.Request, info: ResourceInfo, 
 def _paths(info: ResourceInfo) -> tuple[str, str, str | None]:
     if info.is_custom:
         scale = (info.crd_version().get("subresources") or {}).get("scale") or {}
-        return scale.get("specReplicasPath", ".spec.replicas").lstrip("."), \
-            scale.get("statusReplicasPath", ".status.replicas").lstrip("."), \
-            (scale.get("labelSelectorPath") or "").lstrip(".") or None
+        return (
+            scale.get("specReplicasPath", ".spec.replicas").lstrip("."),
+            scale.get("statusReplicasPath", ".status.replicas").lstrip("."),
+            (scale.get("labelSelectorPath") or "").lstrip(".") or None,
+        )
     spec, status = _BUILTIN_SCALE[info.storage_key]
     return spec, status, None
 
@@ -88,22 +91,27 @@ def _scale_of(info: ResourceInfo, obj: Obj) -> Obj:
     elif isinstance(_dig(obj, "spec.selector"), dict):
         status["selector"] = str(label_selector_from_dict(_dig(obj, "spec.selector")))
     return {
-        "kind": "Scale", "apiVersion": "autoscaling/v1",
-        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                     if k in meta},
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: meta[k]
+            for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+            if k in meta
+        },
         "spec": {"replicas": int(_dig(obj, spec_path) or 0)},
         "status": status,
     }
 
 
-async def _scale(h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str,
-                 name: str) -> web.Response:
+async def _scale(
+    h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str, name: str
+) -> web.Response:
     current = h.resources.get(info, namespace, name)
     if request.method == "GET":
         return codec.json_response(_scale_of(info, current))
     scale = _scale_of(info, current)
     if request.method == "PUT":
-        body = codec.decode_body(await codec.read_body(request), request.content_type)
+        body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
         if not isinstance(body, dict):
             raise errors.bad_request("the body of the request must be a Scale object")
         new_scale = body
@@ -122,9 +130,12 @@ async def _scale(h: ResourceHandlers, request: web.Request, info: ResourceInfo, 
         raise errors.method_not_allowed()
     replicas = (new_scale.get("spec") or {}).get("replicas") if isinstance(new_scale, dict) else None
     if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-        raise errors.invalid_object("Scale", name, [errors.invalid("spec.replicas", replicas,
-                                                                   "must be greater than or equal to 0")],
-                                    "autoscaling")
+        raise errors.invalid_object(
+            "Scale",
+            name,
+            [errors.invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
+            "autoscaling",
+        )
     rv = (new_scale.get("metadata") or {}).get("resourceVersion")
     if rv and rv != current["metadata"]["resourceVersion"]:
         raise errors.stale_update(info.resource, name, info.group)
@@ -135,9 +146,10 @@ async def _scale(h: ResourceHandlers, request: web.Request, info: ResourceInfo, 
 
 
 # ---------------------------------------------------------------------- pods
-async def _binding(h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str,
-                   name: str) -> web.Response:
-    body = codec.decode_body(await codec.read_body(request), request.content_type)
+async def _binding(
+    h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str, name: str
+) -> web.Response:
+    body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
     target = (body.get("target") or {}) if isinstance(body, dict) else {}
     node = target.get("name")
     if not node:
@@ -147,14 +159,24 @@ async def _binding(h: ResourceHandlers, request: web.Request, info: ResourceInfo
         raise errors.conflict("pods", name, "pod is being deleted, cannot be assigned to a host")
     current = (pod.get("spec") or {}).get("nodeName")
     if current:
-        raise errors.conflict("pods", name, f"pod {name} is already assigned to node \"{current}\"")
+        raise errors.conflict("pods", name, f'pod {name} is already assigned to node "{current}"')
     new = copy.deepcopy(pod)
     new["spec"]["nodeName"] = node
-    conditions = [c for c in (new.setdefault("status", {}).get("conditions") or []) if c.get("type") != "PodScheduled"]
-    conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                       "lastTransitionTime": rfc3339(now())})
+    conditions = [
+        c for c in (new.setdefault("status", {}).get("conditions") or []) if c.get("type") != "PodScheduled"
+    ]
+    conditions.append(
+        {
+            "type": "PodScheduled",
+            "status": "True",
+            "lastProbeTime": None,
+            "lastTransitionTime": rfc3339(now()),
+        }
+    )
     new["status"]["conditions"] = conditions
-    h.resources.update(info, namespace, name, new, WriteOptions(manager="kube-scheduler", subresource="binding"))
+    h.resources.update(
+        info, namespace, name, new, WriteOptions(manager="kube-scheduler", subresource="binding")
+    )
     return codec.json_response(codec.success_status(), 201)
 
 
@@ -170,10 +192,11 @@ def _pdbs_blocking(h: ResourceHandlers, pod: Obj) -> Obj | None:
     return None
 
 
-async def _eviction(h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str,
-                    name: str) -> web.Response:
+async def _eviction(
+    h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str, name: str
+) -> web.Response:
     raw = await codec.read_body(request)
-    body = codec.decode_body(raw, request.content_type) if raw.strip() else {}
+    body = codec.decode_body(raw, request.headers.get("Content-Type")) if raw.strip() else {}
     if not isinstance(body, dict):
         raise errors.bad_request("the body of the request must be an Eviction object")
     pod = h.resources.get(info, namespace, name)
@@ -182,11 +205,21 @@ async def _eviction(h: ResourceHandlers, request: web.Request, info: ResourceInf
         blocking = _pdbs_blocking(h, pod)
         if blocking is not None:
             raise errors.APIError(
-                429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.",
-                {"causes": [{"reason": "DisruptionBudget", "message": "The disruption budget "
-                             f"{blocking['metadata']['name']} needs "
-                             f"{(blocking.get('status') or {}).get('desiredHealthy', 0)} healthy pods and has "
-                             f"{(blocking.get('status') or {}).get('currentHealthy', 0)} currently"}]})
+                429,
+                "TooManyRequests",
+                "Cannot evict pod as it would violate the pod's disruption budget.",
+                {
+                    "causes": [
+                        {
+                            "reason": "DisruptionBudget",
+                            "message": "The disruption budget "
+                            f"{blocking['metadata']['name']} needs "
+                            f"{(blocking.get('status') or {}).get('desiredHealthy', 0)} healthy pods and has "
+                            f"{(blocking.get('status') or {}).get('currentHealthy', 0)} currently",
+                        }
+                    ]
+                },
+            )
     options = DeleteOptions.from_body(body.get("deleteOptions"))
     h.resources.delete(info, namespace, name, options)
     return codec.json_response(codec.success_status(), 201)
@@ -194,7 +227,7 @@ async def _eviction(h: ResourceHandlers, request: web.Request, info: ResourceInf
 
 # ---------------------------------------------------------------------- namespaces
 async def _finalize(h: ResourceHandlers, request: web.Request, info: ResourceInfo, name: str) -> web.Response:
-    body = codec.decode_body(await codec.read_body(request), request.content_type)
+    body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
     ns = h.resources.get(info, "", name)
     finalizers = ((body.get("spec") or {}).get("finalizers") if isinstance(body, dict) else None) or []
     new = copy.deepcopy(ns)

@@ -29,10 +29,15 @@ def wanted_view(accept: str | None) -> tuple[str, str] | None:
             k, _, v = piece.strip().partition("=")
             params[k] = v
         if params.get("g") == "meta.k8s.io" and params.get("as") in (
-            "Table", "PartialObjectMetadata", "PartialObjectMetadataList",
+            "Table",
+            "PartialObjectMetadata",
+            "PartialObjectMetadataList",
         ):
             return params["as"], params.get("v", "v1")
-        if clause.strip().split(";")[0] in ("application/json", "*/*", "application/*") and "as" not in params:
+        if (
+            clause.strip().split(";")[0] in ("application/json", "*/*", "application/*")
+            and "as" not in params
+        ):
             return None
     return None
 
@@ -50,11 +55,25 @@ def _crd_columns(info: ResourceInfo) -> list[Obj]:
 def column_definitions(info: ResourceInfo) -> list[Obj]:
     if not info.is_custom:
         return tables.column_definitions(info.group, info.resource)
-    out = [{"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a "
-            "namespace.", "priority": 0}]
+    out = [
+        {
+            "name": "Name",
+            "type": "string",
+            "format": "name",
+            "description": "Name must be unique within a namespace.",
+            "priority": 0,
+        }
+    ]
     for c in _crd_columns(info):
-        out.append({"name": c["name"], "type": c.get("type", "string"), "format": c.get("format", ""),
-                    "description": c.get("description", ""), "priority": int(c.get("priority", 0))})
+        out.append(
+            {
+                "name": c["name"],
+                "type": c.get("type", "string"),
+                "format": c.get("format", ""),
+                "description": c.get("description", ""),
+                "priority": int(c.get("priority", 0)),
+            }
+        )
     return out
 
 
@@ -73,7 +92,9 @@ def _crd_cells(info: ResourceInfo, obj: Obj, at: datetime) -> list[Any]:
 
 
 def row(info: ResourceInfo, obj: Obj, include_object: str, version: str, at: datetime) -> Obj:
-    cells = _crd_cells(info, obj, at) if info.is_custom else tables.row_cells(info.group, info.resource, obj, at)
+    cells = (
+        _crd_cells(info, obj, at) if info.is_custom else tables.row_cells(info.group, info.resource, obj, at)
+    )
     out: Obj = {"cells": cells}
     if include_object == "Object":
         out["object"] = obj
@@ -82,8 +103,9 @@ def row(info: ResourceInfo, obj: Obj, include_object: str, version: str, at: dat
     return out
 
 
-def table(info: ResourceInfo, objs: list[Obj], list_meta: Obj, include_object: str = "Metadata",
-          version: str = "v1") -> Obj:
+def table(
+    info: ResourceInfo, objs: list[Obj], list_meta: Obj, include_object: str = "Metadata", version: str = "v1"
+) -> Obj:
     at = now()
     return {
         "kind": "Table",

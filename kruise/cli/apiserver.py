@@ -13,22 +13,38 @@ from typing import Any
 
 from kruise.apiserver.app import APIServer, ServerConfig
 from kruise.apiserver.tls import ensure_serving_cert
-from kruise.cli import kubeconfig
+from kruise.cli import CommandError, kubeconfig
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("apiserver", help="run the embedded API server on SQLite",
-                       description="Run the embedded Kubernetes-compatible API server. Writes DIR/kubeconfig.")
-    p.add_argument("--data-dir", required=True, type=Path, help="directory for the SQLite state and kubeconfig")
-    p.add_argument("--port", type=int, default=6443, help="port to listen on (default 6443; 0 picks a free one)")
+    p = sub.add_parser(
+        "apiserver",
+        help="run the embedded API server on SQLite",
+        description="Run the embedded Kubernetes-compatible API server. Writes DIR/kubeconfig.",
+    )
+    p.add_argument(
+        "--data-dir", required=True, type=Path, help="directory for the SQLite state and kubeconfig"
+    )
+    p.add_argument(
+        "--port", type=int, default=6443, help="port to listen on (default 6443; 0 picks a free one)"
+    )
     p.add_argument("--bind", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--tls-cert", type=Path, help="serving certificate (PEM); generated when binding beyond loopback")
+    p.add_argument(
+        "--tls-cert", type=Path, help="serving certificate (PEM); generated when binding beyond loopback"
+    )
     p.add_argument("--tls-key", type=Path, help="serving key (PEM)")
-    p.add_argument("--token-file", type=Path,
-                   help="static tokens as kube-apiserver reads them: token,user,uid[,\"groups\"] per line; "
-                        "required when binding beyond loopback")
-    p.add_argument("--watch-history", type=int, default=20_000,
-                   help="events kept for watch resume before a resourceVersion answers 410 Gone")
+    p.add_argument(
+        "--token-file",
+        type=Path,
+        help='static tokens as kube-apiserver reads them: token,user,uid[,"groups"] per line; '
+        "required when binding beyond loopback",
+    )
+    p.add_argument(
+        "--watch-history",
+        type=int,
+        default=20_000,
+        help="events kept for watch resume before a resourceVersion answers 410 Gone",
+    )
     p.set_defaults(run=run)
 
 
@@ -42,8 +58,6 @@ def _is_loopback(host: str) -> bool:
 
 
 def read_tokens(path: Path) -> dict[str, str]:
-    from kruise.cli.main import CommandError
-
     tokens = {}
     try:
         with path.open(newline="") as f:
@@ -61,8 +75,6 @@ def read_tokens(path: Path) -> dict[str, str]:
 
 
 def build_config(args: argparse.Namespace) -> ServerConfig:
-    from kruise.cli.main import CommandError
-
     data_dir: Path = args.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     config = ServerConfig(data_dir=data_dir, host=args.bind, port=args.port, history=args.watch_history)
@@ -84,7 +96,9 @@ async def serve(config: ServerConfig) -> None:
     await server.start()
     path = kubeconfig.write_for_server(config, server.port)
     scheme = "https" if config.tls_cert else "http"
-    print(f"kruise apiserver listening on {scheme}://{config.host}:{server.port} kubeconfig={path}", flush=True)
+    print(
+        f"kruise apiserver listening on {scheme}://{config.host}:{server.port} kubeconfig={path}", flush=True
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -20,9 +20,12 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("demo", help="run the demo on a temporary embedded API server",
-                       description="Start an embedded API server in a temporary directory, drive it with kubectl, "
-                                   "and clean up.")
+    p = sub.add_parser(
+        "demo",
+        help="run the demo on a temporary embedded API server",
+        description="Start an embedded API server in a temporary directory, drive it with kubectl, "
+        "and clean up.",
+    )
     p.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     p.set_defaults(run=run)
 
@@ -43,9 +46,20 @@ def _kubectl(env: dict[str, str], *args: str) -> str:
 
 def start_apiserver(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kruise.cli.main", "--log-level", "warning", "apiserver", "--data-dir", str(data_dir),
-         "--port", "0"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "kruise.cli.main",
+            "--log-level",
+            "warning",
+            "apiserver",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     deadline = time.monotonic() + 30
@@ -66,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
         _step(f"starting the embedded API server (data in {data_dir})")
         proc, url = start_apiserver(data_dir)
         print(f"API server ready at {url}")
-        env = dict(os.environ, KUBECONFIG=str(data_dir / "kubeconfig"), KUBECACHEDIR=str(data_dir / "kube-cache"))
+        env = dict(
+            os.environ, KUBECONFIG=str(data_dir / "kubeconfig"), KUBECACHEDIR=str(data_dir / "kube-cache")
+        )
         _kubectl(env, "version")
         _step("apply a Pod and a CustomResourceDefinition")
         _kubectl(env, "apply", "-f", str(EXAMPLES / "pod.yaml"))
@@ -79,11 +95,15 @@ def run(args: argparse.Namespace) -> int:
         _kubectl(env, "get", "webapps")
         _step("scale the custom object through its scale subresource")
         _kubectl(env, "scale", "webapp/shop", "--replicas=3")
-        _kubectl(env, "get", "webapp", "shop", "-o", "jsonpath={.spec.replicas}{\"\\n\"}")
+        _kubectl(env, "get", "webapp", "shop", "-o", 'jsonpath={.spec.replicas}{"\\n"}')
         _step("an invalid object is rejected with the failing fields")
         bad = data_dir / "bad.yaml"
-        bad.write_text((EXAMPLES / "webapp.yaml").read_text().replace("tier: frontend", "tier: middle")
-                       .replace("name: shop", "name: broken"))
+        bad.write_text(
+            (EXAMPLES / "webapp.yaml")
+            .read_text()
+            .replace("tier: frontend", "tier: middle")
+            .replace("name: shop", "name: broken")
+        )
         try:
             _kubectl(env, "apply", "-f", str(bad))
         except RuntimeError:

@@ -26,8 +26,12 @@ def write_for_server(config: ServerConfig, port: int) -> Path:
         "kind": "Config",
         "clusters": [{"name": "kruise", "cluster": cluster}],
         "users": [{"name": "kruise-admin", "user": user}],
-        "contexts": [{"name": "kruise", "context": {"cluster": "kruise", "user": "kruise-admin",
-                                                     "namespace": "default"}}],
+        "contexts": [
+            {
+                "name": "kruise",
+                "context": {"cluster": "kruise", "user": "kruise-admin", "namespace": "default"},
+            }
+        ],
         "current-context": "kruise",
         "preferences": {},
     }

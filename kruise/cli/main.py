@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from . import apiserver, demo
+from . import CommandError, apiserver, demo
 
 
 def _setup_logging(level: str) -> None:
@@ -18,7 +18,9 @@ def _setup_logging(level: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kruise", description="OpenKruise in Python, with an embedded cluster.")
+    parser = argparse.ArgumentParser(
+        prog="kruise", description="OpenKruise in Python, with an embedded cluster."
+    )
     parser.add_argument("--log-level", default="info", help="debug, info, warning or error (default info)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     apiserver.add_parser(sub)
@@ -40,10 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as e:
         print(f"kruise {args.command}: {e}", file=sys.stderr)
         return 1
-
-
-class CommandError(Exception):
-    """A user-facing failure: printed without a traceback, exit code 1."""
 
 
 if __name__ == "__main__":

@@ -23,21 +23,29 @@ def url(apiserver: ServerProcess, namespace: str) -> str:
 
 
 def test_malformed_json_is_400(url: str) -> None:
-    resp = requests.post(f"{url}/configmaps", data=b'{"metadata": {"name": ', headers={"Content-Type": "application/json"})
+    resp = requests.post(
+        f"{url}/configmaps", data=b'{"metadata": {"name": ', headers={"Content-Type": "application/json"}
+    )
     assert resp.status_code == 400
     assert status_of(resp)["reason"] == "BadRequest"
 
 
 def test_malformed_yaml_is_400(url: str) -> None:
-    resp = requests.post(f"{url}/configmaps", data=b"metadata:\n  name: [unclosed\n",
-                         headers={"Content-Type": "application/yaml"})
+    resp = requests.post(
+        f"{url}/configmaps",
+        data=b"metadata:\n  name: [unclosed\n",
+        headers={"Content-Type": "application/yaml"},
+    )
     assert resp.status_code == 400
     assert "yaml" in status_of(resp)["message"]
 
 
 def test_yaml_body_is_accepted(url: str) -> None:
-    resp = requests.post(f"{url}/configmaps", data=b"metadata:\n  name: from-yaml\ndata:\n  k: v\n",
-                         headers={"Content-Type": "application/yaml"})
+    resp = requests.post(
+        f"{url}/configmaps",
+        data=b"metadata:\n  name: from-yaml\ndata:\n  k: v\n",
+        headers={"Content-Type": "application/yaml"},
+    )
     assert resp.status_code == 201
     assert resp.json()["data"] == {"k": "v"}
 
@@ -54,26 +62,36 @@ def test_wrong_content_types_are_415(url: str) -> None:
 def test_strategic_patch_on_custom_resource_is_415(apiserver: ServerProcess, namespace: str) -> None:
     apiserver.kubectl("apply", "-f", str(REPO / "examples" / "webapp-crd.yaml"))
     apiserver.kubectl("apply", "-n", namespace, "-f", str(REPO / "examples" / "webapp.yaml"))
-    resp = requests.patch(f"{apiserver.url}/apis/demo.kruise.io/v1/namespaces/{namespace}/webapps/shop",
-                          data=b'{"spec":{"replicas":2}}',
-                          headers={"Content-Type": "application/strategic-merge-patch+json"})
+    resp = requests.patch(
+        f"{apiserver.url}/apis/demo.kruise.io/v1/namespaces/{namespace}/webapps/shop",
+        data=b'{"spec":{"replicas":2}}',
+        headers={"Content-Type": "application/strategic-merge-patch+json"},
+    )
     assert resp.status_code == 415
 
 
 def test_invalid_pod_update_is_422_naming_spec(url: str) -> None:
     pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
     requests.post(f"{url}/pods", json=pod).raise_for_status()
-    resp = requests.patch(f"{url}/pods/p", json={"spec": {"hostname": "changed"}},
-                          headers={"Content-Type": "application/merge-patch+json"})
+    resp = requests.patch(
+        f"{url}/pods/p",
+        json={"spec": {"hostname": "changed"}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
     assert resp.status_code == 422
     status = status_of(resp)
     assert status["reason"] == "Invalid"
     assert status["details"]["causes"][0]["field"] == "spec"
-    assert status["message"].startswith('Pod "p" is invalid: spec: Forbidden: pod updates may not change fields '
-                                        "other than `spec.containers[*].image`")
+    assert status["message"].startswith(
+        'Pod "p" is invalid: spec: Forbidden: pod updates may not change fields '
+        "other than `spec.containers[*].image`"
+    )
     # an image change is allowed
-    resp = requests.patch(f"{url}/pods/p", json={"spec": {"containers": [{"name": "c", "image": "nginx:2"}]}},
-                          headers={"Content-Type": "application/strategic-merge-patch+json"})
+    resp = requests.patch(
+        f"{url}/pods/p",
+        json={"spec": {"containers": [{"name": "c", "image": "nginx:2"}]}},
+        headers={"Content-Type": "application/strategic-merge-patch+json"},
+    )
     assert resp.status_code == 200
     assert resp.json()["spec"]["containers"][0]["image"] == "nginx:2"
 
@@ -105,7 +123,9 @@ def test_unknown_resource_and_bad_selectors(apiserver: ServerProcess, url: str) 
 
 
 def test_conflicting_writes_lose_nothing(url: str) -> None:
-    requests.post(f"{url}/configmaps", json={"metadata": {"name": "race"}, "data": {"n": "0"}}).raise_for_status()
+    requests.post(
+        f"{url}/configmaps", json={"metadata": {"name": "race"}, "data": {"n": "0"}}
+    ).raise_for_status()
     current = requests.get(f"{url}/configmaps/race").json()
     a = dict(current, data={"n": "a"})
     b = dict(current, data={"n": "b"})
@@ -117,6 +137,9 @@ def test_conflicting_writes_lose_nothing(url: str) -> None:
 
 def test_server_keeps_serving_after_bad_input(apiserver: ServerProcess) -> None:
     for _ in range(3):
-        requests.post(f"{apiserver.url}/api/v1/namespaces/default/configmaps", data=b"\xff\xfe",
-                      headers={"Content-Type": "application/json"})
+        requests.post(
+            f"{apiserver.url}/api/v1/namespaces/default/configmaps",
+            data=b"\xff\xfe",
+            headers={"Content-Type": "application/json"},
+        )
     assert requests.get(f"{apiserver.url}/version").json()["gitVersion"].startswith("v1.33")

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.e2e
 WRITERS = 8
 
 
-async def _writer(session: aiohttp.ClientSession, url: str, wid: int, acked: dict[str, int],
-                  stop: asyncio.Event) -> None:
+async def _writer(
+    session: aiohttp.ClientSession, url: str, wid: int, acked: dict[str, int], stop: asyncio.Event
+) -> None:
     i = 0
     while not stop.is_set():
         name = f"w{wid}-{i}"
@@ -31,8 +32,13 @@ async def _writer(session: aiohttp.ClientSession, url: str, wid: int, acked: dic
         i += 1
 
 
-async def _watch(session: aiohttp.ClientSession, url: str, rv: str, events: list[tuple[str, str, int]],
-                 until: asyncio.Event | None = None) -> None:
+async def _watch(
+    session: aiohttp.ClientSession,
+    url: str,
+    rv: str,
+    events: list[tuple[str, str, int]],
+    until: asyncio.Event | None = None,
+) -> None:
     params = {"watch": "true", "resourceVersion": rv, "timeoutSeconds": "30"}
     try:
         async with session.get(f"{url}/api/v1/namespaces/default/configmaps", params=params) as resp:

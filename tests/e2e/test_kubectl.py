@@ -1,4 +1,4 @@
-"""kubectl (the version matching the server, picked by the machine's dispatcher) against `kruise apiserver`."""
+"""kubectl (the version the machine's dispatcher picks for the server) against `kruise apiserver`."""
 
 from __future__ import annotations
 
@@ -67,17 +67,22 @@ def test_get_prints_pod_table_columns(apiserver: ServerProcess, namespace: str) 
 def test_get_watch_prints_later_changes(apiserver: ServerProcess, namespace: str) -> None:
     apiserver.kubectl("create", "configmap", "watched", "-n", namespace, "--from-literal=v=1")
     watch = subprocess.Popen(
-        ["kubectl", "get", "configmap", "watched", "-n", namespace, "-w", "-o", "jsonpath={.data.v}{\"\\n\"}"],
-        env=apiserver.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        ["kubectl", "get", "configmap", "watched", "-n", namespace, "-w", "-o", 'jsonpath={.data.v}{"\\n"}'],
+        env=apiserver.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert watch.stdout is not None
         assert watch.stdout.readline().strip() == "1"
-        apiserver.kubectl("patch", "configmap", "watched", "-n", namespace, "--type=merge", "-p",
-                          '{"data":{"v":"2"}}')
+        apiserver.kubectl(
+            "patch", "configmap", "watched", "-n", namespace, "--type=merge", "-p", '{"data":{"v":"2"}}'
+        )
         assert watch.stdout.readline().strip() == "2"
-        apiserver.kubectl("patch", "configmap", "watched", "-n", namespace, "--type=merge", "-p",
-                          '{"data":{"v":"3"}}')
+        apiserver.kubectl(
+            "patch", "configmap", "watched", "-n", namespace, "--type=merge", "-p", '{"data":{"v":"3"}}'
+        )
         assert watch.stdout.readline().strip() == "3"
     finally:
         watch.kill()
@@ -86,7 +91,10 @@ def test_get_watch_prints_later_changes(apiserver: ServerProcess, namespace: str
 
 def test_label_and_annotate(apiserver: ServerProcess, namespace: str) -> None:
     apiserver.kubectl("apply", "-n", namespace, "-f", "-", input=pod_yaml("p3"))
-    assert apiserver.kubectl("label", "pod", "p3", "-n", namespace, "tier=web").stdout.strip() == "pod/p3 labeled"
+    assert (
+        apiserver.kubectl("label", "pod", "p3", "-n", namespace, "tier=web").stdout.strip()
+        == "pod/p3 labeled"
+    )
     refused = apiserver.kubectl("label", "pod", "p3", "-n", namespace, "tier=db", check=False)
     assert refused.returncode != 0 and "already has a value (web)" in refused.stderr
     apiserver.kubectl("label", "pod", "p3", "-n", namespace, "tier=db", "--overwrite")
@@ -94,7 +102,9 @@ def test_label_and_annotate(apiserver: ServerProcess, namespace: str) -> None:
     meta = get_json(apiserver, "pod", "p3", "-n", namespace)["metadata"]
     assert meta["labels"] == {"app": "web", "tier": "db"}
     assert meta["annotations"]["owner"] == "team-a"
-    selected = apiserver.kubectl("get", "pods", "-n", namespace, "-l", "tier in (db,cache)", "-o", "name").stdout
+    selected = apiserver.kubectl(
+        "get", "pods", "-n", namespace, "-l", "tier in (db,cache)", "-o", "name"
+    ).stdout
     assert selected.split() == ["pod/p3"]
     apiserver.kubectl("label", "pod", "p3", "-n", namespace, "tier-")
     assert "tier" not in get_json(apiserver, "pod", "p3", "-n", namespace)["metadata"]["labels"]
@@ -102,24 +112,68 @@ def test_label_and_annotate(apiserver: ServerProcess, namespace: str) -> None:
 
 def test_patch_merge_json_strategic(apiserver: ServerProcess, namespace: str) -> None:
     apiserver.kubectl("apply", "-n", namespace, "-f", "-", input=pod_yaml("p4"))
-    apiserver.kubectl("patch", "pod", "p4", "-n", namespace, "--type=strategic", "-p",
-                      '{"spec":{"containers":[{"name":"sidecar","image":"busybox:1.37"}]}}')
+    apiserver.kubectl(
+        "patch",
+        "pod",
+        "p4",
+        "-n",
+        namespace,
+        "--type=strategic",
+        "-p",
+        '{"spec":{"containers":[{"name":"sidecar","image":"busybox:1.37"}]}}',
+    )
     pod = get_json(apiserver, "pod", "p4", "-n", namespace)
     assert [(c["name"], c["image"]) for c in pod["spec"]["containers"]] == [
-        ("app", "nginx:1.25"), ("sidecar", "busybox:1.37")]
-    apiserver.kubectl("patch", "pod", "p4", "-n", namespace, "--type=json", "-p",
-                      '[{"op":"replace","path":"/spec/containers/0/image","value":"nginx:1.27"}]')
-    apiserver.kubectl("patch", "pod", "p4", "-n", namespace, "--type=merge", "-p",
-                      '{"metadata":{"labels":{"patched":"yes"}}}')
+        ("app", "nginx:1.25"),
+        ("sidecar", "busybox:1.37"),
+    ]
+    apiserver.kubectl(
+        "patch",
+        "pod",
+        "p4",
+        "-n",
+        namespace,
+        "--type=json",
+        "-p",
+        '[{"op":"replace","path":"/spec/containers/0/image","value":"nginx:1.27"}]',
+    )
+    apiserver.kubectl(
+        "patch",
+        "pod",
+        "p4",
+        "-n",
+        namespace,
+        "--type=merge",
+        "-p",
+        '{"metadata":{"labels":{"patched":"yes"}}}',
+    )
     pod = get_json(apiserver, "pod", "p4", "-n", namespace)
     assert pod["spec"]["containers"][0]["image"] == "nginx:1.27"
     assert pod["metadata"]["labels"]["patched"] == "yes"
-    bad = apiserver.kubectl("patch", "pod", "p4", "-n", namespace, "--type=merge", "-p",
-                            '{"spec":{"restartPolicy":"Never"}}', check=False)
+    bad = apiserver.kubectl(
+        "patch",
+        "pod",
+        "p4",
+        "-n",
+        namespace,
+        "--type=merge",
+        "-p",
+        '{"spec":{"restartPolicy":"Never"}}',
+        check=False,
+    )
     assert bad.returncode != 0
     assert "pod updates may not change fields other than" in bad.stderr
-    failed_test = apiserver.kubectl("patch", "pod", "p4", "-n", namespace, "--type=json", "-p",
-                                    '[{"op":"test","path":"/metadata/labels/app","value":"nope"}]', check=False)
+    failed_test = apiserver.kubectl(
+        "patch",
+        "pod",
+        "p4",
+        "-n",
+        namespace,
+        "--type=json",
+        "-p",
+        '[{"op":"test","path":"/metadata/labels/app","value":"nope"}]',
+        check=False,
+    )
     assert failed_test.returncode != 0
 
 
@@ -135,8 +189,9 @@ def test_scale_custom_resource(apiserver: ServerProcess, namespace: str, webapp_
     assert lines[1].split()[:3] == ["shop", "nginx:1.25", "4"]
 
 
-def test_invalid_custom_object_lists_every_field(apiserver: ServerProcess, namespace: str,
-                                                 webapp_crd: None) -> None:
+def test_invalid_custom_object_lists_every_field(
+    apiserver: ServerProcess, namespace: str, webapp_crd: None
+) -> None:
     bad = """
 apiVersion: demo.kruise.io/v1
 kind: WebApp
@@ -148,7 +203,7 @@ spec:
 """
     out = apiserver.kubectl("apply", "-n", namespace, "-f", "-", input=bad, check=False)
     assert out.returncode != 0
-    assert 'WebApp.demo.kruise.io "broken" is invalid' in out.stderr
+    assert 'The WebApp "broken" is invalid' in out.stderr
     assert "spec.image: Required value" in out.stderr
     assert 'spec.tier: Unsupported value: "middle"' in out.stderr
     assert "spec.replicas: Invalid value: -2" in out.stderr
@@ -187,21 +242,34 @@ data:
 """
     out = apiserver.kubectl("apply", "--server-side", "-f", "-", input=cm)
     assert out.stdout.strip() == "configmap/ssa serverside-applied"
-    obj = get_json(apiserver, "configmap", "ssa", "-n", namespace)
+    obj = get_json(apiserver, "configmap", "ssa", "-n", namespace, "--show-managed-fields")
     managers = {(m["manager"], m["operation"]) for m in obj["metadata"]["managedFields"]}
     assert ("kubectl", "Apply") in managers
     # another manager takes the field, then a plain server-side apply conflicts
-    apiserver.kubectl("apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", "-",
-                      input=cm.replace('"1"', '"2"'))
-    conflict = apiserver.kubectl("apply", "--server-side", "-f", "-", input=cm.replace('"1"', '"3"'), check=False)
+    apiserver.kubectl(
+        "apply",
+        "--server-side",
+        "--field-manager=other",
+        "--force-conflicts",
+        "-f",
+        "-",
+        input=cm.replace('"1"', '"2"'),
+    )
+    conflict = apiserver.kubectl(
+        "apply", "--server-side", "-f", "-", input=cm.replace('"1"', '"3"'), check=False
+    )
     assert conflict.returncode != 0
     assert 'conflict with "other"' in conflict.stderr and ".data.a" in conflict.stderr
-    apiserver.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", input=cm.replace('"1"', '"3"'))
+    apiserver.kubectl(
+        "apply", "--server-side", "--force-conflicts", "-f", "-", input=cm.replace('"1"', '"3"')
+    )
     assert get_json(apiserver, "configmap", "ssa", "-n", namespace)["data"] == {"a": "3"}
 
 
 def test_namespace_deletion_removes_contents(apiserver: ServerProcess) -> None:
-    apiserver.kubectl("create", "namespace", "doomed")
+    apiserver.kubectl(
+        "apply", "-f", "-", input="apiVersion: v1\nkind: Namespace\nmetadata:\n  name: doomed\n"
+    )
     apiserver.kubectl("create", "configmap", "c1", "-n", "doomed", "--from-literal=k=v")
     apiserver.kubectl("apply", "-n", "doomed", "-f", "-", input=pod_yaml("p7"))
     apiserver.kubectl("delete", "namespace", "doomed", "--timeout=30s")
@@ -212,8 +280,16 @@ def test_namespace_deletion_removes_contents(apiserver: ServerProcess) -> None:
 
 def test_terminating_namespace_refuses_new_objects(apiserver: ServerProcess, namespace: str) -> None:
     apiserver.kubectl("create", "configmap", "held", "-n", namespace)
-    apiserver.kubectl("patch", "configmap", "held", "-n", namespace, "--type=merge", "-p",
-                      '{"metadata":{"finalizers":["example.com/hold"]}}')
+    apiserver.kubectl(
+        "patch",
+        "configmap",
+        "held",
+        "-n",
+        namespace,
+        "--type=merge",
+        "-p",
+        '{"metadata":{"finalizers":["example.com/hold"]}}',
+    )
     apiserver.kubectl("delete", "namespace", namespace, "--wait=false")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -225,6 +301,14 @@ def test_terminating_namespace_refuses_new_objects(apiserver: ServerProcess, nam
     out = apiserver.kubectl("create", "configmap", "late", "-n", namespace, check=False)
     assert out.returncode != 0
     assert "because it is being terminated" in out.stderr
-    apiserver.kubectl("patch", "configmap", "held", "-n", namespace, "--type=merge", "-p",
-                      '{"metadata":{"finalizers":null}}')
+    apiserver.kubectl(
+        "patch",
+        "configmap",
+        "held",
+        "-n",
+        namespace,
+        "--type=merge",
+        "-p",
+        '{"metadata":{"finalizers":null}}',
+    )
     apiserver.kubectl("wait", "--for=delete", f"namespace/{namespace}", "--timeout=30s")

@@ -29,17 +29,31 @@ def test_core_verbs_with_kubectl_version(apiserver: ServerProcess, namespace: st
     def run(*args: str, input: str | None = None) -> str:
         return apiserver.kubectl(*args, input=input, binary=kubectl).stdout
 
-    cm = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: {namespace}\ndata:\n  k: v1\n"
+    cm = (
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: {namespace}\ndata:\n  k: one\n"
+    )
     assert run("apply", "-f", "-", input=cm).strip() == "configmap/cm created"
-    assert run("apply", "-f", "-", input=cm.replace("v1\n", "v2\n")).strip() == "configmap/cm configured"
+    assert run("apply", "-f", "-", input=cm.replace("k: one", "k: two")).strip() == "configmap/cm configured"
     header = run("get", "configmaps", "-n", namespace).splitlines()[0].split()
     assert header == ["NAME", "DATA", "AGE"]
     run("patch", "configmap", "cm", "-n", namespace, "--type=strategic", "-p", '{"data":{"x":"y"}}')
     data = json.loads(run("get", "configmap", "cm", "-n", namespace, "-o", "json"))["data"]
-    assert data == {"k": "v2", "x": "y"}
-    assert run("apply", "--server-side", "--force-conflicts", "-f", "-",
-               input=cm.replace("name: cm", "name: cm-ssa")).strip() == "configmap/cm-ssa serverside-applied"
+    assert data == {"k": "two", "x": "y"}
+    assert (
+        run(
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "-f",
+            "-",
+            input=cm.replace("name: cm", "name: cm-ssa"),
+        ).strip()
+        == "configmap/cm-ssa serverside-applied"
+    )
     apiserver.kubectl("apply", "-f", str(REPO / "examples" / "webapp-crd.yaml"), binary=kubectl)
     apiserver.kubectl("apply", "-n", namespace, "-f", str(REPO / "examples" / "webapp.yaml"), binary=kubectl)
-    assert run("scale", "-n", namespace, "webapp/shop", "--replicas=2").strip() == "webapp.demo.kruise.io/shop scaled"
+    assert (
+        run("scale", "-n", namespace, "webapp/shop", "--replicas=2").strip()
+        == "webapp.demo.kruise.io/shop scaled"
+    )
     assert run("delete", "configmap", "cm", "-n", namespace).strip() == 'configmap "cm" deleted'

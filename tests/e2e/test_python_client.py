@@ -40,8 +40,9 @@ def test_crud(api: client.ApiClient, namespace: str) -> None:
 def test_list_with_label_selector_and_pagination(api: client.ApiClient, namespace: str) -> None:
     core = client.CoreV1Api(api)
     for i in range(7):
-        core.create_namespaced_config_map(namespace, {"metadata": {"name": f"c{i}",
-                                                                   "labels": {"parity": str(i % 2)}}})
+        core.create_namespaced_config_map(
+            namespace, {"metadata": {"name": f"c{i}", "labels": {"parity": str(i % 2)}}}
+        )
     odd = core.list_namespaced_config_map(namespace, label_selector="parity=1")
     assert [c.metadata.name for c in odd.items] == ["c1", "c3", "c5"]
     not_odd = core.list_namespaced_config_map(namespace, label_selector="parity notin (1)")
@@ -82,8 +83,12 @@ def test_watch_sees_live_events(api: client.ApiClient, namespace: str) -> None:
     w = watch.Watch()
 
     def consume() -> None:
-        for event in w.stream(core.list_namespaced_config_map, namespace,
-                              resource_version=listed.metadata.resource_version, timeout_seconds=10):
+        for event in w.stream(
+            core.list_namespaced_config_map,
+            namespace,
+            resource_version=listed.metadata.resource_version,
+            timeout_seconds=10,
+        ):
             seen.append((event["type"], event["object"].metadata.name))
             if len(seen) == 2:
                 w.stop()
@@ -106,18 +111,25 @@ def test_stale_update_is_409(api: client.ApiClient, namespace: str) -> None:
     assert err.value.status == 409
     status = json.loads(err.value.body)
     assert status["reason"] == "Conflict"
-    assert status["message"] == ('Operation cannot be fulfilled on configmaps "s": the object has been modified; '
-                                 "please apply your changes to the latest version and try again")
+    assert status["message"] == (
+        'Operation cannot be fulfilled on configmaps "s": the object has been modified; '
+        "please apply your changes to the latest version and try again"
+    )
     assert core.read_namespaced_config_map("s", namespace).data == {"a": "2"}
 
 
-def test_invalid_custom_object_is_422_with_causes(api: client.ApiClient, apiserver: ServerProcess,
-                                                  namespace: str) -> None:
+def test_invalid_custom_object_is_422_with_causes(
+    api: client.ApiClient, apiserver: ServerProcess, namespace: str
+) -> None:
     apiserver.kubectl("apply", "-f", str(REPO / "examples" / "webapp-crd.yaml"))
     apiserver.kubectl("wait", "--for=condition=Established", "crd/webapps.demo.kruise.io", "--timeout=10s")
     custom = client.CustomObjectsApi(api)
-    body = {"apiVersion": "demo.kruise.io/v1", "kind": "WebApp", "metadata": {"name": "bad"},
-            "spec": {"replicas": "three", "tier": "middle"}}
+    body = {
+        "apiVersion": "demo.kruise.io/v1",
+        "kind": "WebApp",
+        "metadata": {"name": "bad"},
+        "spec": {"replicas": "three", "tier": "middle"},
+    }
     with pytest.raises(ApiException) as err:
         custom.create_namespaced_custom_object("demo.kruise.io", "v1", namespace, "webapps", body)
     assert err.value.status == 422
@@ -126,7 +138,15 @@ def test_invalid_custom_object_is_422_with_causes(api: client.ApiClient, apiserv
     fields = sorted(c["field"] for c in status["details"]["causes"])
     assert fields == ["spec.image", "spec.replicas", "spec.tier"]
     ok = custom.create_namespaced_custom_object(
-        "demo.kruise.io", "v1", namespace, "webapps",
-        {"apiVersion": "demo.kruise.io/v1", "kind": "WebApp", "metadata": {"name": "good"},
-         "spec": {"image": "nginx", "unknownField": 1}})
+        "demo.kruise.io",
+        "v1",
+        namespace,
+        "webapps",
+        {
+            "apiVersion": "demo.kruise.io/v1",
+            "kind": "WebApp",
+            "metadata": {"name": "good"},
+            "spec": {"image": "nginx", "unknownField": 1},
+        },
+    )
     assert ok["spec"] == {"image": "nginx", "replicas": 1}  # defaulted, unknown field pruned

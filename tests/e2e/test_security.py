@@ -16,8 +16,23 @@ pytestmark = pytest.mark.e2e
 
 def test_non_loopback_bind_without_tokens_is_refused(tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "kruise.cli.main", "apiserver", "--data-dir", str(tmp_path), "--bind", "0.0.0.0",
-         "--port", "0"], capture_output=True, text=True, timeout=30, cwd=REPO)
+        [
+            sys.executable,
+            "-m",
+            "kruise.cli.main",
+            "apiserver",
+            "--data-dir",
+            str(tmp_path),
+            "--bind",
+            "0.0.0.0",
+            "--port",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=REPO,
+    )
     assert out.returncode == 1
     assert "requires --token-file" in out.stderr
     assert "Traceback" not in out.stderr
@@ -36,8 +51,9 @@ def test_tls_and_token_authentication(tmp_path: Path) -> None:
         assert resp.json()["reason"] == "Unauthorized"
         resp = requests.get(f"{url}/api/v1/namespaces", verify=ca, headers={"Authorization": "Bearer wrong"})
         assert resp.status_code == 401
-        resp = requests.get(f"{url}/api/v1/namespaces", verify=ca,
-                            headers={"Authorization": "Bearer s3cret-token"})
+        resp = requests.get(
+            f"{url}/api/v1/namespaces", verify=ca, headers={"Authorization": "Bearer s3cret-token"}
+        )
         assert resp.status_code == 200
         names = [n["metadata"]["name"] for n in resp.json()["items"]]
         assert names == ["default", "kube-node-lease", "kube-public", "kube-system"]

@@ -1,7 +1,7 @@
 """Validation of built-in kinds as kube-apiserver does it; every function returns [] when valid.
 
-Kind-specific validators include the metadata rules (as kube's do), so the REST layer should call
-`validate_create`/`validate_update`, which pick the kind validator or fall back to metadata only.
+Kind validators check only their kind's fields; metadata is checked by validate_object_meta and
+validate_object_meta_update. `validate_create`/`validate_update` run the whole set for a resource.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ __all__ = [
 
 _CRDS = ("apiextensions.k8s.io", "customresourcedefinitions")
 
-_CREATE: dict[tuple[str, str], Callable[[dict], list[FieldError]]] = {
+_KIND: dict[tuple[str, str], Callable[[dict], list[FieldError]]] = {
     ("", "pods"): validate_pod_create,
     ("", "namespaces"): validate_namespace,
     ("", "services"): validate_service,
@@ -64,6 +64,7 @@ _CREATE: dict[tuple[str, str], Callable[[dict], list[FieldError]]] = {
     _CRDS: validate_crd,
 }
 
+# update-only rules; kinds listed here do not re-run their create rules (pods check the spec themselves)
 _UPDATE: dict[tuple[str, str], Callable[[dict, dict], list[FieldError]]] = {
     ("", "pods"): validate_pod_update,
     ("", "configmaps"): validate_configmap_update,
@@ -71,32 +72,25 @@ _UPDATE: dict[tuple[str, str], Callable[[dict, dict], list[FieldError]]] = {
     _CRDS: validate_crd_update,
 }
 
-# kinds whose create rules are all that an update needs, beyond the metadata update rules
-_RECHECK_ON_UPDATE = {
-    ("", "namespaces"): validate_namespace,
-    ("", "services"): validate_service,
-    ("", "nodes"): validate_node,
-}
-
 
 def validate_create(group: str, resource: str, obj: dict, *, namespaced: bool) -> list[FieldError]:
     """All create-time errors for `obj` of `group`/`resource` (metadata included)."""
-    fn = _CREATE.get((group, resource))
-    if fn is not None:
-        return fn(obj)
-    return validate_object_meta(
+    errs = validate_object_meta(
         obj.get("metadata") or {}, namespaced=namespaced, name_rule=name_rule_for(group, resource)
     )
+    kind = _KIND.get((group, resource))
+    return errs + (kind(obj) if kind else [])
 
 
-def validate_update(group: str, resource: str, new: dict, old: dict) -> list[FieldError]:
-    """All update-time errors (metadata included); subresources have their own functions."""
-    fn = _UPDATE.get((group, resource))
-    if fn is not None:
-        return fn(new, old)
-    errs = validate_object_meta_update(new.get("metadata") or {}, old.get("metadata") or {})
-    recheck = _RECHECK_ON_UPDATE.get((group, resource))
-    if recheck is not None:
-        # the create rules re-check metadata too; keep only the errors about the rest of the object
-        errs.extend(e for e in recheck(new) if not e.field.startswith("metadata."))
+def validate_update(group: str, resource: str, new: dict, old: dict, *, namespaced: bool) -> list[FieldError]:
+    """All update-time errors for the main resource (metadata included); subresources have their own."""
+    errs = validate_object_meta(
+        new.get("metadata") or {}, namespaced=namespaced, name_rule=name_rule_for(group, resource)
+    )
+    errs += validate_object_meta_update(new.get("metadata") or {}, old.get("metadata") or {})
+    key = (group, resource)
+    if key != ("", "pods") and key in _KIND:
+        errs += _KIND[key](new)
+    if key in _UPDATE:
+        errs += _UPDATE[key](new, old)
     return errs

@@ -1,4 +1,7 @@
-"""Cheap, commonly hit rules for namespaces, services, configmaps, secrets and nodes (as kube)."""
+"""Cheap, commonly hit rules for namespaces, services, configmaps, secrets and nodes (as kube).
+
+Metadata is not checked here: callers run validate_object_meta(_update) alongside.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +25,6 @@ from kruise.apiserver.validation.meta import (
     too_long,
     validate_label_name,
     validate_labels,
-    validate_object_meta,
-    validate_object_meta_update,
 )
 
 MAX_SECRET_SIZE = 1024 * 1024
@@ -61,7 +62,7 @@ def is_config_map_key(key: str) -> list[str]:
 
 
 def validate_namespace(ns: dict) -> list[FieldError]:
-    errs = validate_object_meta(ns.get("metadata") or {}, namespaced=False, name_rule="dns1123-label")
+    errs: list[FieldError] = []
     for fin in (ns.get("spec") or {}).get("finalizers") or []:
         errs.extend(invalid("spec.finalizers", fin, m) for m in is_qualified_name(fin))
         if "/" not in fin and fin not in ("kubernetes", "orphan", "foregroundDeletion"):
@@ -116,7 +117,7 @@ def _validate_service_port(port: dict, require_name: bool, names: set[str], path
 
 
 def validate_service(svc: dict) -> list[FieldError]:
-    errs = validate_object_meta(svc.get("metadata") or {}, namespaced=True, name_rule="dns1035-label")
+    errs: list[FieldError] = []
     spec = svc.get("spec") or {}
     stype = spec.get("type") or "ClusterIP"
     headless = spec.get("clusterIP") == "None"
@@ -151,7 +152,7 @@ def validate_service(svc: dict) -> list[FieldError]:
 
 
 def validate_configmap(cm: dict) -> list[FieldError]:
-    errs = validate_object_meta(cm.get("metadata") or {}, namespaced=True)
+    errs: list[FieldError] = []
     data, binary = cm.get("data") or {}, cm.get("binaryData") or {}
     size = 0
     for key in sorted(data):
@@ -183,7 +184,7 @@ def _secret_data(secret: dict) -> dict[str, bytes]:
 
 def validate_secret(secret: dict) -> list[FieldError]:
     meta = secret.get("metadata") or {}
-    errs = validate_object_meta(meta, namespaced=True)
+    errs: list[FieldError] = []
     data = _secret_data(secret)
     for key in sorted(data):
         errs.extend(invalid(f"data[{key}]", key, m) for m in is_config_map_key(key))
@@ -226,22 +227,15 @@ def _validate_immutable_data(new: dict, old: dict, keys: tuple[str, ...]) -> lis
     return errs
 
 
-def _dedupe(errs: list[FieldError]) -> list[FieldError]:
-    seen: set[str] = set()
-    return [e for e in errs if not (str(e) in seen or seen.add(str(e)))]
-
-
 def validate_configmap_update(new: dict, old: dict) -> list[FieldError]:
-    errs = validate_object_meta_update(new.get("metadata") or {}, old.get("metadata") or {})
-    errs += _validate_immutable_data(new, old, ("data", "binaryData"))
-    return _dedupe(errs + validate_configmap(new))
+    """Update-only rules (run validate_configmap(new) too)."""
+    return _validate_immutable_data(new, old, ("data", "binaryData"))
 
 
 def validate_secret_update(new: dict, old: dict) -> list[FieldError]:
-    errs = validate_object_meta_update(new.get("metadata") or {}, old.get("metadata") or {})
-    errs += immutable(new.get("type") or "Opaque", old.get("type") or "Opaque", "type", FIELD_IMMUTABLE)
-    errs += _validate_immutable_data(new, old, ("data",))
-    return _dedupe(errs + validate_secret(new))
+    """Update-only rules (run validate_secret(new) too)."""
+    errs = immutable(new.get("type") or "Opaque", old.get("type") or "Opaque", "type", FIELD_IMMUTABLE)
+    return errs + _validate_immutable_data(new, old, ("data",))
 
 
 # -- nodes -----------------------------------------------------------------------------------------
@@ -250,7 +244,7 @@ _TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
 
 
 def validate_node(node: dict) -> list[FieldError]:
-    errs = validate_object_meta(node.get("metadata") or {}, namespaced=False)
+    errs: list[FieldError] = []
     seen: set[tuple[str, str]] = set()
     for i, taint in enumerate((node.get("spec") or {}).get("taints") or []):
         p = f"spec.taints[{i}]"

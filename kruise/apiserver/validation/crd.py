@@ -5,33 +5,16 @@ Paths follow kube's internal field names, which is why printer columns report `J
 
 from __future__ import annotations
 
-from typing import Any
-
 from kruise.apiserver.errors import FieldError, invalid, not_supported, required
 from kruise.apiserver.validation.meta import (
     immutable,
     is_dns1035_label,
     is_dns1123_subdomain,
-    validate_object_meta,
-    validate_object_meta_update,
 )
 
 _PRINTER_TYPES = ["boolean", "date", "integer", "number", "string"]
 _PRINTER_FORMATS = ["byte", "date", "date-time", "double", "float", "int32", "int64", "password"]
 _APPROVAL_ANNOTATION = "api-approved.kubernetes.io"
-
-
-def _name_fn(spec: dict) -> Any:
-    names = spec.get("names") or {}
-    expected = f"{names.get('plural') or ''}.{spec.get('group') or ''}"
-
-    def check(name: str, prefix: bool) -> list[str]:
-        msgs = is_dns1123_subdomain(name)
-        if name != expected:
-            msgs.append('must be spec.names.plural+"."+spec.group')
-        return msgs
-
-    return check
 
 
 def _validate_names(names: dict, path: str) -> list[FieldError]:
@@ -203,9 +186,13 @@ def _validate_spec(crd: dict) -> list[FieldError]:
 
 
 def validate_crd(crd: dict) -> list[FieldError]:
-    """Rules kube applies when a CRD is created."""
+    """CRD rules on create and update; generic metadata rules are validate_object_meta's."""
     spec = crd.get("spec") or {}
-    errs = validate_object_meta(crd.get("metadata") or {}, namespaced=False, name_fn=_name_fn(spec))
+    names = spec.get("names") or {}
+    name = (crd.get("metadata") or {}).get("name") or ""
+    errs: list[FieldError] = []
+    if name and name != f"{names.get('plural') or ''}.{spec.get('group') or ''}":
+        errs.append(invalid("metadata.name", name, 'must be spec.names.plural+"."+spec.group'))
     return errs + _validate_spec(crd)
 
 
@@ -217,9 +204,8 @@ def _established(crd: dict) -> bool:
 
 
 def validate_crd_update(new: dict, old: dict) -> list[FieldError]:
-    """Update rules: spec rules again, group/plural always immutable, scope/kind once established."""
-    errs = validate_object_meta_update(new.get("metadata") or {}, old.get("metadata") or {})
-    errs.extend(_validate_spec(new))
+    """Update-only rules (run validate_crd(new) too): group/plural immutable, scope/kind once established."""
+    errs: list[FieldError] = []
     nspec, ospec = new.get("spec") or {}, old.get("spec") or {}
     nnames, onames = nspec.get("names") or {}, ospec.get("names") or {}
     if _established(old):

@@ -346,8 +346,8 @@ def validate_object_meta_update(new: dict, old: dict) -> list[FieldError]:
     # resourceVersion, creationTimestamp, a missing uid and a set deletionTimestamp/GracePeriod are
     # copied from the stored object before validation (kube's rest.BeforeUpdate), so clients never
     # see errors for them; only real changes are reported here.
-    if (new.get("generation") or 0) < (old.get("generation") or 0):
-        errs.append(invalid("metadata.generation", new.get("generation") or 0, "must not be decremented"))
+    if new.get("generation") is not None and new["generation"] < (old.get("generation") or 0):
+        errs.append(invalid("metadata.generation", new["generation"], "must not be decremented"))
     errs.extend(immutable(new.get("name") or "", old.get("name") or "", "metadata.name"))
     errs.extend(immutable(new.get("namespace") or "", old.get("namespace") or "", "metadata.namespace"))
     if new.get("uid"):

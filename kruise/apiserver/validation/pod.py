@@ -2,6 +2,7 @@
 
 Only the commonly hit rules are implemented, each with kube's field path and message. Fields the
 API server defaults (imagePullPolicy, restartPolicy, protocol, ...) are accepted when absent.
+Metadata is not checked here: callers run validate_object_meta(_update) alongside.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from kruise.apiserver.validation.meta import (
     is_valid_label_value,
     validate_label_name,
     validate_labels,
-    validate_object_meta,
-    validate_object_meta_update,
 )
 from kruise.apiserver.validation.quantity import parse_quantity
 
@@ -414,7 +413,7 @@ def validate_tolerations(tolerations: list[dict], path: str) -> list[FieldError]
                 invalid(
                     p + ".operator",
                     op,
-                    'operator must be Exists when `key` is empty, '
+                    "operator must be Exists when `key` is empty, "
                     'which means "match all values and all keys"',
                 )
             )
@@ -496,10 +495,9 @@ def _validate_pod_spec(spec: dict) -> list[FieldError]:
 
 
 def validate_pod_create(pod: dict) -> list[FieldError]:
-    """Metadata + spec rules kube applies when a Pod is created."""
-    errs = validate_object_meta(pod.get("metadata") or {}, namespaced=True)
+    """Spec rules kube applies when a Pod is created (metadata is checked by validate_object_meta)."""
     spec = pod.get("spec") or {}
-    errs.extend(_validate_pod_spec(spec))
+    errs = _validate_pod_spec(spec)
     if spec.get("ephemeralContainers"):
         errs.append(forbidden("spec.ephemeralContainers", "cannot be set on create"))
     return _dedupe(errs)
@@ -632,9 +630,8 @@ def _validate_only_added_tolerations(new: list[dict], old: list[dict]) -> list[F
 
 
 def validate_pod_update(new: dict, old: dict) -> list[FieldError]:
-    """kube's ValidatePodUpdate: metadata rules, the new spec's own rules, then the mutable-field rules."""
-    errs = validate_object_meta_update(new.get("metadata") or {}, old.get("metadata") or {})
-    errs.extend(_validate_pod_spec(new.get("spec") or {}))
+    """kube's ValidatePodUpdate minus metadata: the new spec's own rules, then the mutable-field rules."""
+    errs = _validate_pod_spec(new.get("spec") or {})
     nspec, ospec = new.get("spec") or {}, old.get("spec") or {}
     for key, path in (("containers", "spec.containers"), ("initContainers", "spec.initContainers")):
         cerrs, stop = _validate_container_updates(nspec.get(key) or [], ospec.get(key) or [], path)
@@ -790,8 +787,8 @@ _PHASES = ["Pending", "Running", "Succeeded", "Failed", "Unknown"]
 
 
 def validate_pod_status_update(new: dict, old: dict) -> list[FieldError]:
-    """Cheap status rules: metadata, phase values, nodeName, terminated containers staying terminated."""
-    errs = validate_object_meta_update(new.get("metadata") or {}, old.get("metadata") or {})
+    """Cheap status rules: phase values, nodeName, terminated containers staying terminated."""
+    errs: list[FieldError] = []
     status, ostatus = new.get("status") or {}, old.get("status") or {}
     phase = status.get("phase")
     if phase and phase not in _PHASES:

@@ -17,8 +17,10 @@ from kruise.apiserver.paths import Target, parse_resource_path
         ("/api/v1/namespaces/default/pods/p1", Target("", "v1", "pods", "default", "p1")),
         ("/api/v1/namespaces/default/pods/p1/binding", Target("", "v1", "pods", "default", "p1", "binding")),
         ("/api/v1/nodes/n1/status", Target("", "v1", "nodes", None, "n1", "status")),
-        ("/apis/apps/v1/namespaces/ns/deployments/d/scale",
-         Target("apps", "v1", "deployments", "ns", "d", "scale")),
+        (
+            "/apis/apps/v1/namespaces/ns/deployments/d/scale",
+            Target("apps", "v1", "deployments", "ns", "d", "scale"),
+        ),
         ("/apis/apps.kruise.io/v1alpha1/clonesets", Target("apps.kruise.io", "v1alpha1", "clonesets")),
         ("/api/v1/watch/namespaces/ns/pods", Target("", "v1", "pods", "ns", watch_path=True)),
         ("/api/v1", None),

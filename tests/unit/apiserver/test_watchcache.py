@@ -10,7 +10,9 @@ from kruise.apiserver.watchcache import WatchCache, Watcher, WatchEvent
 
 def ev(rv: int, type_: str, name: str, labels: dict, prev_labels: dict | None = None, ns: str = "default"):
     obj = {"metadata": {"name": name, "namespace": ns, "labels": labels, "resourceVersion": str(rv)}}
-    prev = None if prev_labels is None else {"metadata": {"name": name, "namespace": ns, "labels": prev_labels}}
+    prev = (
+        None if prev_labels is None else {"metadata": {"name": name, "namespace": ns, "labels": prev_labels}}
+    )
     return WatchEvent(rv, type_, "/pods", ns, name, obj, orjson.dumps(obj), prev)
 
 

@@ -224,6 +224,7 @@ class Resources:
             return self._server_side_apply(info, namespace, name, body, opts)
         old = self.get(info, namespace, name)
         current = copy.deepcopy(old)
+        current["apiVersion"] = info.api_version
         try:
             if content_type == JSON_PATCH:
                 patched = apply_json_patch(current, body)
@@ -398,7 +399,8 @@ class Resources:
             raise errors.bad_request(
                 f"the kind in the data ({kind}) does not match the expected kind ({info.kind})"
             )
-        obj["apiVersion"] = info.api_version
+        # custom resources are stored in the CRD's storage version (conversion strategy None)
+        obj["apiVersion"] = info.storage_api_version
         obj["kind"] = info.kind
         meta = obj.get("metadata")
         if meta is None:

@@ -18,7 +18,7 @@ from . import codec, errors, subresources, tableview
 from .crud import APPLY_PATCH, PATCH_TYPES, DeleteOptions, Resources, WriteOptions
 from .fieldselect import field_getter, supported_fields
 from .paths import Target
-from .registry import ResourceInfo, storage_version
+from .registry import ResourceInfo
 from .storage import ADDED
 from .watchcache import Entry, TooOld, Watcher, WatchEvent
 
@@ -329,7 +329,7 @@ class ResourceHandlers:
 
     async def create(self, request: web.Request, info: ResourceInfo, namespace: str) -> web.Response:
         body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
-        obj = self.resources.create(info, namespace, _as_storage(body, info), self._write_options(request))
+        obj = self.resources.create(info, namespace, body, self._write_options(request))
         return self.respond_object(request, info, _as_version(obj, info), 201)
 
     async def update(
@@ -337,7 +337,7 @@ class ResourceHandlers:
     ) -> web.Response:
         body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
         obj = self.resources.update(
-            info, namespace, name, _as_storage(body, info), self._write_options(request, subresource)
+            info, namespace, name, body, self._write_options(request, subresource)
         )
         return self.respond_object(request, info, _as_version(obj, info))
 
@@ -355,8 +355,6 @@ class ResourceHandlers:
         self, request: web.Request, info: ResourceInfo, namespace: str, name: str, subresource: str = ""
     ) -> web.Response:
         content_type, body = await self.read_patch(request)
-        if content_type == APPLY_PATCH and isinstance(body, dict):
-            body = _as_storage(body, info)
         obj, created = self.resources.patch(
             info, namespace, name, content_type, body, self._write_options(request, subresource)
         )
@@ -422,17 +420,6 @@ def _as_version(obj: Obj, info: ResourceInfo) -> Obj:
     out = copy.copy(obj)
     out["apiVersion"] = info.api_version
     return out
-
-
-def _as_storage(obj: Any, info: ResourceInfo) -> Any:
-    if not info.is_custom or not isinstance(obj, dict):
-        return obj
-    assert info.crd is not None
-    stored = f"{info.group}/{storage_version(info.crd)}"
-    if obj.get("apiVersion") in (None, info.api_version):
-        obj = dict(obj)
-        obj["apiVersion"] = stored
-    return obj
 
 
 def _entry_key(e: Entry) -> tuple[str, str]:

@@ -31,6 +31,12 @@ class ResourceInfo:
         return f"{self.group}/{self.version}" if self.group else self.version
 
     @property
+    def storage_api_version(self) -> str:
+        if self.crd is None:
+            return self.api_version
+        return f"{self.group}/{storage_version(self.crd)}"
+
+    @property
     def list_kind(self) -> str:
         return self.kind + "List"
 

@@ -1,0 +1,306 @@
+"""Kubernetes object semantics over HTTP: generation, status subresource, deletion, finalizers, CRDs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from tests.integration.conftest import Client
+
+PODS = "/api/v1/namespaces/default/pods"
+MERGE = "application/merge-patch+json"
+
+
+def pod(name: str, **labels: str) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"containers": [{"name": "app", "image": "nginx:1.25"}]},
+    }
+
+
+async def test_generation_bumps_on_spec_changes_only(api: Client) -> None:
+    created = await api.ok(
+        "POST",
+        "/apis/apps/v1/namespaces/default/deployments",
+        {
+            "metadata": {"name": "d"},
+            "spec": {
+                "selector": {"matchLabels": {"a": "b"}},
+                "template": {
+                    "metadata": {"labels": {"a": "b"}},
+                    "spec": {"containers": [{"name": "c", "image": "x"}]},
+                },
+            },
+        },
+    )
+    assert created["metadata"]["generation"] == 1
+    assert created["spec"]["replicas"] == 1
+    path = "/apis/apps/v1/namespaces/default/deployments/d"
+    labelled = await api.ok("PATCH", path, {"metadata": {"labels": {"x": "y"}}}, content_type=MERGE)
+    assert labelled["metadata"]["generation"] == 1
+    scaled = await api.ok("PATCH", path, {"spec": {"replicas": 3}}, content_type=MERGE)
+    assert scaled["metadata"]["generation"] == 2
+    # status written through the main resource is ignored, and spec through /status
+    ignored = await api.ok("PATCH", path, {"status": {"replicas": 9}}, content_type=MERGE)
+    assert "replicas" not in (ignored.get("status") or {})
+    status = await api.ok(
+        "PATCH", path + "/status", {"status": {"replicas": 3}, "spec": {"replicas": 7}}, content_type=MERGE
+    )
+    assert status["status"]["replicas"] == 3
+    assert status["spec"]["replicas"] == 3
+    assert status["metadata"]["generation"] == 2
+
+
+async def test_noop_update_keeps_resource_version(api: Client) -> None:
+    cm = await api.ok(
+        "POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "c"}, "data": {"a": "1"}}
+    )
+    again = await api.ok("PUT", "/api/v1/namespaces/default/configmaps/c", cm)
+    assert again["metadata"]["resourceVersion"] == cm["metadata"]["resourceVersion"]
+
+
+async def test_generate_name(api: Client) -> None:
+    out = await api.ok(
+        "POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"generateName": "web-"}}
+    )
+    name = out["metadata"]["name"]
+    assert name.startswith("web-") and len(name) == len("web-") + 5
+
+
+async def test_unbound_pod_is_deleted_at_once(api: Client) -> None:
+    await api.ok("POST", PODS, pod("p"))
+    deleted = await api.ok("DELETE", PODS + "/p")
+    assert deleted["metadata"]["name"] == "p"
+    status, _ = await api.call("GET", PODS + "/p")
+    assert status == 404
+
+
+async def test_bound_pod_deletion_is_graceful_until_its_node_confirms(api: Client) -> None:
+    await api.ok("POST", PODS, pod("p"))
+    status, out = await api.call(
+        "POST",
+        PODS + "/p/binding",
+        {
+            "apiVersion": "v1",
+            "kind": "Binding",
+            "metadata": {"name": "p"},
+            "target": {"kind": "Node", "name": "node-1"},
+        },
+    )
+    assert status == 201, out
+    bound = await api.ok("GET", PODS + "/p")
+    assert bound["spec"]["nodeName"] == "node-1"
+    assert [c["type"] for c in bound["status"]["conditions"]] == ["PodScheduled"]
+    status, out = await api.call("POST", PODS + "/p/binding", {"target": {"name": "node-2"}})
+    assert status == 409
+    terminating = await api.ok("DELETE", PODS + "/p")
+    assert terminating["metadata"]["deletionGracePeriodSeconds"] == 30
+    assert terminating["metadata"]["deletionTimestamp"]
+    assert (await api.ok("GET", PODS + "/p"))["metadata"]["deletionTimestamp"]
+    await api.ok("DELETE", PODS + "/p", {"gracePeriodSeconds": 0})
+    status, _ = await api.call("GET", PODS + "/p")
+    assert status == 404
+
+
+async def test_finalizers_hold_deletion(api: Client) -> None:
+    path = "/api/v1/namespaces/default/configmaps"
+    await api.ok("POST", path, {"metadata": {"name": "f", "finalizers": ["example.com/hold"]}})
+    held = await api.ok("DELETE", path + "/f")
+    assert held["metadata"]["deletionTimestamp"]
+    status, out = await api.call(
+        "PATCH", path + "/f", {"metadata": {"finalizers": ["example.com/hold", "x.io/b"]}}, content_type=MERGE
+    )
+    assert status == 422
+    assert "no new finalizers can be added if the object is being deleted" in out["message"]
+    await api.ok("PATCH", path + "/f", {"metadata": {"finalizers": None}}, content_type=MERGE)
+    status, _ = await api.call("GET", path + "/f")
+    assert status == 404
+
+
+async def test_delete_preconditions_and_propagation(api: Client) -> None:
+    path = "/api/v1/namespaces/default/configmaps"
+    await api.ok("POST", path, {"metadata": {"name": "pre"}})
+    status, out = await api.call("DELETE", path + "/pre", {"preconditions": {"uid": "not-it"}})
+    assert status == 409
+    assert "Precondition failed: UID in precondition: not-it" in out["message"]
+    fg = await api.ok("DELETE", path + "/pre", {"propagationPolicy": "Foreground"})
+    assert fg["metadata"]["finalizers"] == ["foregroundDeletion"]
+    status, out = await api.call("DELETE", path + "/pre", {"propagationPolicy": "Sideways"})
+    assert status == 422
+
+
+async def test_delete_collection_by_label(api: Client) -> None:
+    path = "/api/v1/namespaces/default/configmaps"
+    for i, tier in enumerate(["a", "a", "b"]):
+        await api.ok("POST", path, {"metadata": {"name": f"c{i}", "labels": {"tier": tier}}})
+    out = await api.ok("DELETE", path, params={"labelSelector": "tier=a"})
+    assert sorted(i["metadata"]["name"] for i in out["items"]) == ["c0", "c1"]
+    left = await api.ok("GET", path)
+    assert [i["metadata"]["name"] for i in left["items"]] == ["c2"]
+
+
+async def test_list_exact_old_resource_version_is_gone(api: Client) -> None:
+    first = await api.ok("POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "a"}})
+    await api.ok("POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "b"}})
+    status, out = await api.call(
+        "GET",
+        "/api/v1/namespaces/default/configmaps",
+        params={"resourceVersion": first["metadata"]["resourceVersion"], "resourceVersionMatch": "Exact"},
+    )
+    assert (status, out["reason"]) == (410, "Expired")
+
+
+async def test_watch_from_compacted_version_reports_410(server, api: Client) -> None:
+    server.store.cache.floor = server.store.rv  # as if everything before now was compacted
+    async with api.session.get(
+        api.base + "/api/v1/namespaces/default/configmaps", params={"watch": "true", "resourceVersion": "1"}
+    ) as resp:
+        line = await resp.content.readline()
+    event = json.loads(line)
+    assert event["type"] == "ERROR"
+    assert (event["object"]["code"], event["object"]["reason"]) == (410, "Expired")
+
+
+async def test_watch_bookmarks(api: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kruise.apiserver import handlers
+
+    monkeypatch.setattr(handlers, "BOOKMARK_INTERVAL", 0.2)
+    listed = await api.ok("GET", "/api/v1/namespaces/default/configmaps")
+    async with api.session.get(
+        api.base + "/api/v1/namespaces/default/configmaps",
+        params={
+            "watch": "true",
+            "allowWatchBookmarks": "true",
+            "resourceVersion": listed["metadata"]["resourceVersion"],
+        },
+    ) as resp:
+        line = await asyncio.wait_for(resp.content.readline(), 10)
+    event = json.loads(line)
+    assert event["type"] == "BOOKMARK"
+    assert event["object"]["metadata"]["resourceVersion"] == listed["metadata"]["resourceVersion"]
+
+
+async def test_builtin_scale_subresource(api: Client) -> None:
+    await api.ok(
+        "POST",
+        "/apis/apps/v1/namespaces/default/statefulsets",
+        {
+            "metadata": {"name": "s"},
+            "spec": {
+                "selector": {"matchLabels": {"a": "b"}},
+                "serviceName": "s",
+                "template": {
+                    "metadata": {"labels": {"a": "b"}},
+                    "spec": {"containers": [{"name": "c", "image": "x"}]},
+                },
+            },
+        },
+    )
+    path = "/apis/apps/v1/namespaces/default/statefulsets/s/scale"
+    scale = await api.ok("GET", path)
+    assert (scale["kind"], scale["spec"]["replicas"], scale["status"]["selector"]) == ("Scale", 1, "a=b")
+    out = await api.ok("PATCH", path, {"spec": {"replicas": 5}}, content_type=MERGE)
+    assert out["spec"]["replicas"] == 5
+    sts = await api.ok("GET", "/apis/apps/v1/namespaces/default/statefulsets/s")
+    assert sts["spec"]["replicas"] == 5
+    status, out = await api.call("PATCH", path, {"spec": {"replicas": -1}}, content_type=MERGE)
+    assert status == 422
+
+
+async def test_eviction_respects_disruption_budget(api: Client) -> None:
+    await api.ok("POST", PODS, pod("e1", app="web"))
+    await api.ok("POST", PODS, pod("e2", app="other"))
+    await api.ok(
+        "POST",
+        "/apis/policy/v1/namespaces/default/poddisruptionbudgets",
+        {
+            "metadata": {"name": "pdb"},
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+        },
+    )
+    eviction = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "e1"}}
+    status, out = await api.call("POST", PODS + "/e1/eviction", eviction)
+    assert (status, out["reason"]) == (429, "TooManyRequests")
+    status, _ = await api.call("POST", PODS + "/e2/eviction", dict(eviction, metadata={"name": "e2"}))
+    assert status == 201
+    assert (await api.call("GET", PODS + "/e2"))[0] == 404
+
+
+CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "gadgets.example.com"},
+    "spec": {
+        "group": "example.com",
+        "scope": "Namespaced",
+        "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}
+                        },
+                    }
+                },
+            },
+            {
+                "name": "v2",
+                "served": True,
+                "storage": False,
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}
+                        },
+                    }
+                },
+            },
+        ],
+    },
+}
+
+
+async def test_crd_versions_served_at_once_and_cleaned_up(api: Client) -> None:
+    crd = await api.ok("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", CRD)
+    conditions = {c["type"]: c["status"] for c in crd["status"]["conditions"]}
+    assert conditions == {"NamesAccepted": "True", "Established": "True"}
+    path = "/apis/example.com/{}/namespaces/default/gadgets"
+    created = await api.ok(
+        "POST",
+        path.format("v2"),
+        {"apiVersion": "example.com/v2", "kind": "Gadget", "metadata": {"name": "g"}, "spec": {"size": 2}},
+    )
+    assert created["apiVersion"] == "example.com/v2"
+    as_v1 = await api.ok("GET", path.format("v1") + "/g")
+    assert as_v1["apiVersion"] == "example.com/v1" and as_v1["spec"] == {"size": 2}
+    groups = await api.ok("GET", "/apis/example.com")
+    assert [v["version"] for v in groups["versions"]] == ["v2", "v1"]
+    await api.ok("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com")
+    for _ in range(100):
+        status, _ = await api.call("GET", path.format("v1"))
+        if status == 404:
+            break
+        await asyncio.sleep(0.05)
+    assert status == 404
+    status, _ = await api.call(
+        "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com"
+    )
+    assert status == 404
+
+
+async def test_default_namespaces_cannot_be_deleted(api: Client) -> None:
+    status, out = await api.call("DELETE", "/api/v1/namespaces/default")
+    assert (status, out["message"]) == (
+        403,
+        'namespaces "default" is forbidden: this namespace may not be deleted',
+    )

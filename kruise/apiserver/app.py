@@ -54,7 +54,6 @@ class APIServer:
         for e in self.store.list(CRD_KEY):
             self.registry.set_crd(e.obj)
         self.store.listeners.append(self._sync_crds)
-        self._bootstrap()
 
     # ------------------------------------------------------------------ state
     def _sync_crds(self, ev: WatchEvent) -> None:
@@ -65,12 +64,12 @@ class APIServer:
         else:
             self.registry.set_crd(ev.obj)
 
-    def _bootstrap(self) -> None:
+    async def _bootstrap(self) -> None:
         info = self.registry.get("", "v1", "namespaces")
         assert info is not None
         for name in INITIAL_NAMESPACES:
             if self.store.get("/namespaces", "", name) is None:
-                self.resources.create(
+                await self.resources.create(
                     info, "", {"metadata": {"name": name}}, WriteOptions(manager="kube-apiserver")
                 )
 
@@ -154,6 +153,7 @@ class APIServer:
         return ctx
 
     async def start(self) -> None:
+        await self._bootstrap()
         self._runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(

@@ -8,9 +8,10 @@ bookkeeping, status-subresource separation, managedFields tracking and finalizer
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from . import errors
 from .apply import ApplyConflict, server_side_apply, track_update
@@ -58,6 +59,8 @@ _SERVER_META = (
 )
 _NAMESPACE_FINALIZER = "kubernetes"
 CRD_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
+# how often a read-modify-write is retried when the object changes while webhooks are awaited
+_UPDATE_RETRIES = 5
 
 
 @dataclass
@@ -116,10 +119,32 @@ class DeleteOptions:
         )
 
 
+@dataclass
+class AdmissionRequest:
+    """What admission sees of one write (the fields of an AdmissionReview request)."""
+
+    operation: str  # CREATE, UPDATE, DELETE
+    info: ResourceInfo
+    namespace: str
+    name: str
+    obj: Obj | None
+    old: Obj | None
+    opts: WriteOptions
+
+
+class Admission(Protocol):
+    """The admission chain (mutating then validating webhooks) a write passes through."""
+
+    async def mutate(self, request: AdmissionRequest) -> Obj: ...
+
+    async def validate(self, request: AdmissionRequest) -> None: ...
+
+
 class Resources:
-    def __init__(self, store: Store, registry: Registry) -> None:
+    def __init__(self, store: Store, registry: Registry, admission: Admission | None = None) -> None:
         self.store = store
         self.registry = registry
+        self.admission = admission
         self.service_ips = ServiceIPs(self._service_ips_in_use)
 
     # ------------------------------------------------------------------ reads
@@ -134,7 +159,7 @@ class Resources:
         return entry.obj if entry else None
 
     # ------------------------------------------------------------------ create
-    def create(
+    async def create(
         self,
         info: ResourceInfo,
         namespace: str,
@@ -154,9 +179,19 @@ class Resources:
         if info.subresources and "status" in info.subresources:
             self._reset_status_on_create(info, obj)
         self._default(info, obj)
+        if self.admission is not None:
+            obj = await self.admission.mutate(
+                AdmissionRequest("CREATE", info, namespace, name, obj, None, opts)
+            )
+            obj = self._check_identity(info, namespace, obj)
+            self._default(info, obj)
+            meta = obj["metadata"]
         errs = self._validate_create(info, obj)
         if errs:
             raise errors.invalid_object(info.kind, name, errs, info.group)
+        if self.admission is not None:
+            await self.admission.validate(AdmissionRequest("CREATE", info, namespace, name, obj, None, opts))
+            self._check_namespace_open(info, namespace, name)  # it may have changed while we waited
         if self.store.get(info.storage_key, namespace, name) is not None:
             raise errors.already_exists(info.resource, name, info.group)
         meta["uid"] = new_uid()
@@ -173,15 +208,15 @@ class Resources:
         return self.store.write(info.storage_key, ADDED, obj).obj
 
     # ------------------------------------------------------------------ update
-    def update(
+    async def update(
         self,
         info: ResourceInfo,
         namespace: str,
         name: str,
         obj: Obj,
         opts: WriteOptions,
-        managed_fields: list[Obj] | None = None,
     ) -> Obj:
+        """Replace an object (PUT). A resourceVersion in `obj` makes it conditional."""
         obj = self._check_identity(info, namespace, obj)
         body_name = obj["metadata"].get("name")
         if body_name and body_name != name:
@@ -189,40 +224,96 @@ class Resources:
                 f"the name of the object ({body_name}) does not match the name on the URL ({name})"
             )
         obj["metadata"]["name"] = name
-        old = self.get(info, namespace, name)
-        rv = obj["metadata"].get("resourceVersion")
-        if rv and rv != old["metadata"]["resourceVersion"]:
-            raise errors.stale_update(info.resource, name, info.group)
-        new = self._prepare_update(info, obj, old, opts.subresource)
-        if opts.subresource != "status":
-            self._default(info, new)
-        errs = self._validate_update(info, new, old, opts.subresource)
-        if errs:
-            raise errors.invalid_object(info.kind, name, errs, info.group)
-        if info.has_generation and spec_part(new) != spec_part(old):
-            new["metadata"]["generation"] = int(old["metadata"].get("generation") or 1) + 1
-        if managed_fields is not None:
-            new["metadata"]["managedFields"] = managed_fields
-        if without_volatile_meta(new) == without_volatile_meta(old):
-            # a no-op write is not persisted and keeps the resourceVersion, as kube-apiserver does
-            return old
-        if managed_fields is None:
-            self._track(info, old, new, opts)
-        self._before_update(info, new, old)
-        if opts.dry_run:
-            return new
-        if self._ready_to_vanish(new):
-            return self.store.delete(info.storage_key, new).obj
-        return self.store.write(info.storage_key, MODIFIED, new, prev=old).obj
+        return await self.update_with(info, namespace, name, lambda _current: copy.deepcopy(obj), opts)
+
+    async def update_with(
+        self,
+        info: ResourceInfo,
+        namespace: str,
+        name: str,
+        transform: Callable[[Obj], Obj],
+        opts: WriteOptions,
+        track_fields: bool = True,
+    ) -> Obj:
+        """Read-modify-write: `transform(current)` gives the desired object. When admission webhooks
+        are awaited and the object changes meanwhile, the transform is re-run on the fresh object."""
+        for _attempt in range(_UPDATE_RETRIES):
+            old = self.get(info, namespace, name)
+            obj = self._check_identity(info, namespace, transform(old))
+            obj["metadata"]["name"] = name
+            rv = obj["metadata"].get("resourceVersion")
+            if rv and rv != old["metadata"]["resourceVersion"]:
+                raise errors.stale_update(info.resource, name, info.group)
+            new = self._prepare_update(info, obj, old, opts.subresource)
+            if opts.subresource != "status":
+                self._default(info, new)
+            if self.admission is not None:
+                new = await self.admission.mutate(
+                    AdmissionRequest("UPDATE", info, namespace, name, new, old, opts)
+                )
+                new = self._prepare_update(
+                    info, self._check_identity(info, namespace, new), old, opts.subresource
+                )
+                if opts.subresource != "status":
+                    self._default(info, new)
+            errs = self._validate_update(info, new, old, opts.subresource)
+            if errs:
+                raise errors.invalid_object(info.kind, name, errs, info.group)
+            if info.has_generation and spec_part(new) != spec_part(old):
+                new["metadata"]["generation"] = int(old["metadata"].get("generation") or 1) + 1
+            if without_volatile_meta(new) == without_volatile_meta(old):
+                # a no-op write is not persisted and keeps the resourceVersion, as kube-apiserver does
+                return old
+            if track_fields:
+                self._track(info, old, new, opts)
+            self._before_update(info, new, old)
+            if self.admission is not None:
+                await self.admission.validate(
+                    AdmissionRequest("UPDATE", info, namespace, name, new, old, opts)
+                )
+                if self._changed_since(info, namespace, name, old):
+                    continue
+            if opts.dry_run:
+                return new
+            if self._ready_to_vanish(new):
+                return self.store.delete(info.storage_key, new).obj
+            return self.store.write(info.storage_key, MODIFIED, new, prev=old).obj
+        raise errors.conflict(
+            info.resource, name, "the object kept changing while admission webhooks ran", info.group
+        )
+
+    def _changed_since(self, info: ResourceInfo, namespace: str, name: str, old: Obj) -> bool:
+        current = self.store.get(info.storage_key, namespace, name)
+        if current is None:
+            raise errors.not_found(info.resource, name, info.group)
+        return current.obj["metadata"]["resourceVersion"] != old["metadata"]["resourceVersion"]
 
     # ------------------------------------------------------------------ patch
-    def patch(
+    async def patch(
         self, info: ResourceInfo, namespace: str, name: str, content_type: str, body: Any, opts: WriteOptions
     ) -> tuple[Obj, bool]:
         """Apply a patch; returns (object, created)."""
         if content_type == APPLY_PATCH:
-            return self._server_side_apply(info, namespace, name, body, opts)
-        old = self.get(info, namespace, name)
+            return await self._server_side_apply(info, namespace, name, body, opts)
+        if content_type == STRATEGIC_PATCH:
+            if info.is_custom:
+                raise APIError(
+                    415,
+                    "UnsupportedMediaType",
+                    "the body of the request was in an unknown format - accepted media types "
+                    "include: application/json-patch+json, application/merge-patch+json, "
+                    "application/apply-patch+yaml",
+                )
+            if not isinstance(body, dict):
+                raise errors.bad_request("strategic merge patch must be a JSON object")
+        elif content_type not in (JSON_PATCH, MERGE_PATCH):
+            raise errors.unsupported_media_type(content_type)
+        obj = await self.update_with(
+            info, namespace, name, lambda old: self._patched(info, old, content_type, body), opts
+        )
+        return obj, False
+
+    def _patched(self, info: ResourceInfo, old: Obj, content_type: str, body: Any) -> Obj:
         current = copy.deepcopy(old)
         current["apiVersion"] = info.api_version
         try:
@@ -230,20 +321,8 @@ class Resources:
                 patched = apply_json_patch(current, body)
             elif content_type == MERGE_PATCH:
                 patched = apply_merge_patch(current, body)
-            elif content_type == STRATEGIC_PATCH:
-                if info.is_custom:
-                    raise APIError(
-                        415,
-                        "UnsupportedMediaType",
-                        "the body of the request was in an unknown format - accepted media types "
-                        "include: application/json-patch+json, application/merge-patch+json, "
-                        "application/apply-patch+yaml",
-                    )
-                if not isinstance(body, dict):
-                    raise errors.bad_request("strategic merge patch must be a JSON object")
-                patched = apply_strategic_merge_patch(current, body, self.type_schema(info))
             else:
-                raise errors.unsupported_media_type(content_type)
+                patched = apply_strategic_merge_patch(current, body, self.type_schema(info))
         except PatchError as e:
             raise APIError(e.code, "BadRequest" if e.code == 400 else "Invalid", e.message) from e
         if not isinstance(patched, dict):
@@ -251,9 +330,9 @@ class Resources:
         patched.setdefault("metadata", {})
         if not isinstance(patched["metadata"], dict):
             raise errors.bad_request("metadata must be an object")
-        return self.update(info, namespace, name, patched, opts), False
+        return patched
 
-    def _server_side_apply(
+    async def _server_side_apply(
         self, info: ResourceInfo, namespace: str, name: str, applied: Any, opts: WriteOptions
     ) -> tuple[Obj, bool]:
         if not isinstance(applied, dict):
@@ -273,9 +352,25 @@ class Resources:
         if info.namespaced:
             meta.setdefault("namespace", namespace)
         live = self.find(info, namespace, name)
+        if live is None:
+            merged = self._apply_merge(info, None, applied, opts)
+            managed = merged["metadata"].get("managedFields")
+            return await self.create(info, namespace, merged, opts, managed_fields=managed), True
+
+        def transform(current: Obj) -> Obj:
+            merged = self._apply_merge(info, current, applied, opts)
+            merged["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+            return merged
+
+        return await self.update_with(info, namespace, name, transform, opts, track_fields=False), False
+
+    def _apply_merge(self, info: ResourceInfo, live: Obj | None, applied: Obj, opts: WriteOptions) -> Obj:
+        if live is not None:
+            live = copy.deepcopy(live)
+            live["apiVersion"] = info.api_version
         try:
-            merged = server_side_apply(
-                copy.deepcopy(live) if live else None,
+            return server_side_apply(
+                live,
                 applied,
                 self.type_schema(info),
                 manager=opts.manager,
@@ -288,18 +383,30 @@ class Resources:
             raise APIError(409, "Conflict", e.message(), {"causes": e.causes()}) from e
         except ValueError as e:
             raise errors.bad_request(str(e)) from e
-        managed = merged["metadata"].get("managedFields")
-        if live is None:
-            return self.create(info, namespace, merged, opts, managed_fields=managed), True
-        merged["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
-        return self.update(info, namespace, name, merged, opts, managed_fields=managed), False
 
     # ------------------------------------------------------------------ delete
-    def delete(
+    async def delete(
         self, info: ResourceInfo, namespace: str, name: str, options: DeleteOptions
     ) -> tuple[Obj, bool]:
         """Delete or begin graceful deletion; returns (object, gone)."""
-        old = self.get(info, namespace, name)
+        for _attempt in range(_UPDATE_RETRIES):
+            old = self.get(info, namespace, name)
+            if self.admission is not None:
+                await self.admission.validate(
+                    AdmissionRequest(
+                        "DELETE", info, namespace, name, None, old, WriteOptions(dry_run=options.dry_run)
+                    )
+                )
+                if self._changed_since(info, namespace, name, old):
+                    continue
+            return self._delete_now(info, namespace, name, old, options)
+        raise errors.conflict(
+            info.resource, name, "the object kept changing while admission webhooks ran", info.group
+        )
+
+    def _delete_now(
+        self, info: ResourceInfo, namespace: str, name: str, old: Obj, options: DeleteOptions
+    ) -> tuple[Obj, bool]:
         meta = old["metadata"]
         if options.precondition_uid and options.precondition_uid != meta.get("uid"):
             raise errors.conflict(

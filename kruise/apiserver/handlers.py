@@ -329,14 +329,14 @@ class ResourceHandlers:
 
     async def create(self, request: web.Request, info: ResourceInfo, namespace: str) -> web.Response:
         body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
-        obj = self.resources.create(info, namespace, body, self._write_options(request))
+        obj = await self.resources.create(info, namespace, body, self._write_options(request))
         return self.respond_object(request, info, _as_version(obj, info), 201)
 
     async def update(
         self, request: web.Request, info: ResourceInfo, namespace: str, name: str, subresource: str = ""
     ) -> web.Response:
         body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
-        obj = self.resources.update(
+        obj = await self.resources.update(
             info, namespace, name, body, self._write_options(request, subresource)
         )
         return self.respond_object(request, info, _as_version(obj, info))
@@ -355,7 +355,7 @@ class ResourceHandlers:
         self, request: web.Request, info: ResourceInfo, namespace: str, name: str, subresource: str = ""
     ) -> web.Response:
         content_type, body = await self.read_patch(request)
-        obj, created = self.resources.patch(
+        obj, created = await self.resources.patch(
             info, namespace, name, content_type, body, self._write_options(request, subresource)
         )
         return self.respond_object(request, info, _as_version(obj, info), 201 if created else 200)
@@ -378,7 +378,7 @@ class ResourceHandlers:
         options = await self._delete_options(request)
         if info.storage_key == "/namespaces" and name in ("default", "kube-system", "kube-public"):
             raise errors.forbidden_error("namespaces", name, "this namespace may not be deleted")
-        obj, _gone = self.resources.delete(info, namespace, name, options)
+        obj, _gone = await self.resources.delete(info, namespace, name, options)
         return self.respond_object(request, info, _as_version(obj, info))
 
     async def delete_collection(
@@ -392,7 +392,7 @@ class ResourceHandlers:
                 continue
             meta = e.obj["metadata"]
             try:
-                obj, _ = self.resources.delete(info, meta.get("namespace", ""), meta["name"], options)
+                obj, _ = await self.resources.delete(info, meta.get("namespace", ""), meta["name"], options)
             except errors.APIError as err:
                 if err.code == 404:
                     continue

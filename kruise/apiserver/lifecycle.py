@@ -35,25 +35,25 @@ class Lifecycle:
                 await asyncio.wait_for(self._wake.wait(), self.interval * 5)
             self._wake.clear()
             try:
-                busy = self.sweep()
+                busy = await self.sweep()
             except Exception:  # keep the loop alive; the next pass retries
                 log.exception("event=lifecycle_sweep_failed")
                 busy = True
             if busy:
                 await asyncio.sleep(self.interval)
 
-    def sweep(self) -> bool:
+    async def sweep(self) -> bool:
         """One pass; True while something is still terminating."""
         busy = False
         for e in self.store.list("/namespaces"):
             if e.obj["metadata"].get("deletionTimestamp"):
-                busy |= not self._finish_namespace(e.obj)
+                busy |= not await self._finish_namespace(e.obj)
         for e in self.store.list(CRD_KEY):
             if e.obj["metadata"].get("deletionTimestamp"):
-                busy |= not self._finish_crd(e.obj)
+                busy |= not await self._finish_crd(e.obj)
         return busy
 
-    def _finish_namespace(self, ns: dict[str, Any]) -> bool:
+    async def _finish_namespace(self, ns: dict[str, Any]) -> bool:
         name = ns["metadata"]["name"]
         remaining = 0
         for info in self._namespaced_infos():
@@ -61,7 +61,7 @@ class Lifecycle:
                 remaining += 1
                 if e.obj["metadata"].get("deletionTimestamp"):
                     continue
-                self._delete_quietly(info, name, e.obj["metadata"]["name"])
+                await self._delete_quietly(info, name, e.obj["metadata"]["name"])
         if remaining:
             return False
         if ns["metadata"].get("finalizers"):
@@ -70,7 +70,7 @@ class Lifecycle:
         log.info("event=namespace_deleted name=%s", name)
         return True
 
-    def _finish_crd(self, crd: dict[str, Any]) -> bool:
+    async def _finish_crd(self, crd: dict[str, Any]) -> bool:
         infos = resources_from_crd(crd)
         if infos:
             info = infos[0]
@@ -78,7 +78,7 @@ class Lifecycle:
             for e in left:
                 if not e.obj["metadata"].get("deletionTimestamp"):
                     meta = e.obj["metadata"]
-                    self._delete_quietly(info, meta.get("namespace", ""), meta["name"])
+                    await self._delete_quietly(info, meta.get("namespace", ""), meta["name"])
             if self.store.list(info.storage_key):
                 return False
         finalizers = [f for f in crd["metadata"].get("finalizers") or [] if f != CRD_CLEANUP_FINALIZER]
@@ -87,7 +87,7 @@ class Lifecycle:
         crd_info = self.resources.registry.get("apiextensions.k8s.io", "v1", "customresourcedefinitions")
         assert crd_info is not None
         new = {**crd, "metadata": {**crd["metadata"], "finalizers": finalizers}}
-        self.resources.update(
+        await self.resources.update(
             crd_info, "", crd["metadata"]["name"], new, WriteOptions(manager="apiextensions-apiserver")
         )
         return True
@@ -99,9 +99,9 @@ class Lifecycle:
                 seen.setdefault(info.storage_key, info)
         return list(seen.values())
 
-    def _delete_quietly(self, info: Any, namespace: str, name: str) -> None:
+    async def _delete_quietly(self, info: Any, namespace: str, name: str) -> None:
         try:
-            self.resources.delete(info, namespace, name, DeleteOptions(propagation="Background"))
+            await self.resources.delete(info, namespace, name, DeleteOptions(propagation="Background"))
         except errors.APIError as e:
             if e.code != 404:
                 log.warning(

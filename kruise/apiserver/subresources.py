@@ -141,7 +141,7 @@ async def _scale(
         raise errors.stale_update(info.resource, name, info.group)
     updated = copy.deepcopy(current)
     _set(updated, _paths(info)[0], replicas)
-    obj = h.resources.update(info, namespace, name, updated, h._write_options(request))
+    obj = await h.resources.update(info, namespace, name, updated, h._write_options(request))
     return codec.json_response(_scale_of(info, obj))
 
 
@@ -174,7 +174,7 @@ async def _binding(
         }
     )
     new["status"]["conditions"] = conditions
-    h.resources.update(
+    await h.resources.update(
         info, namespace, name, new, WriteOptions(manager="kube-scheduler", subresource="binding")
     )
     return codec.json_response(codec.success_status(), 201)
@@ -221,7 +221,7 @@ async def _eviction(
                 },
             )
     options = DeleteOptions.from_body(body.get("deleteOptions"))
-    h.resources.delete(info, namespace, name, options)
+    await h.resources.delete(info, namespace, name, options)
     return codec.json_response(codec.success_status(), 201)
 
 
@@ -232,5 +232,5 @@ async def _finalize(h: ResourceHandlers, request: web.Request, info: ResourceInf
     finalizers = ((body.get("spec") or {}).get("finalizers") if isinstance(body, dict) else None) or []
     new = copy.deepcopy(ns)
     new.setdefault("spec", {})["finalizers"] = finalizers
-    obj = h.resources.update(info, "", name, new, WriteOptions(manager="namespace-controller"))
+    obj = await h.resources.update(info, "", name, new, WriteOptions(manager="namespace-controller"))
     return codec.json_response(obj)

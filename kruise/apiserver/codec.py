@@ -9,7 +9,9 @@ import yaml
 from aiohttp import web
 
 from . import errors
+from .protobuf import ProtobufError, decode_object
 
+PROTOBUF = "application/vnd.kubernetes.protobuf"
 MAX_BODY = 3 * 1024 * 1024  # kube-apiserver's limit for a single object write
 
 try:
@@ -51,6 +53,12 @@ def decode_body(raw: bytes, content_type: str | None) -> Any:
         return decode_json(raw)
     if mt in ("application/yaml", "application/x-yaml", "text/yaml"):
         return decode_yaml(raw)
+    if mt == PROTOBUF:
+        # kubectl's typed commands (create namespace, create configmap, ...) send protobuf
+        try:
+            return decode_object(raw)
+        except ProtobufError as e:
+            raise errors.bad_request(f"error decoding protobuf body: {e}") from e
     raise errors.unsupported_media_type(mt)
 
 

@@ -143,6 +143,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
     ),
     _r("apps", "v1", "daemonsets", "DaemonSet", short=["ds"], cats=["all"], sub=["status"], generation=True),
     _r("batch", "v1", "jobs", "Job", cats=["all"], sub=["status"], generation=True),
+    _r("batch", "v1", "cronjobs", "CronJob", short=["cj"], cats=["all"], sub=["status"], generation=True),
     _r("coordination.k8s.io", "v1", "leases", "Lease"),
     _r(
         "policy",

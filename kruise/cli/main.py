@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from . import CommandError, apiserver, demo
+from . import CommandError, apiserver, demo, manager
 
 
 def _setup_logging(level: str) -> None:
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     apiserver.add_parser(sub)
     demo.add_parser(sub)
+    manager.add_parser(sub)
     return parser
 
 

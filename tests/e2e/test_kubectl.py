@@ -312,3 +312,31 @@ def test_terminating_namespace_refuses_new_objects(apiserver: ServerProcess, nam
         '{"metadata":{"finalizers":null}}',
     )
     apiserver.kubectl("wait", "--for=delete", f"namespace/{namespace}", "--timeout=30s")
+
+
+def test_typed_create_commands_send_protobuf(apiserver: ServerProcess, namespace: str) -> None:
+    run = apiserver.kubectl
+    assert run("create", "namespace", f"{namespace}-x").stdout.strip() == f"namespace/{namespace}-x created"
+    run("create", "configmap", "cm", "-n", namespace, "--from-literal=a=b")
+    run("create", "secret", "generic", "s", "-n", namespace, "--from-literal=k=v")
+    run("create", "deployment", "d", "-n", namespace, "--image=nginx:1.25", "--replicas=2", "--port=80")
+    run("create", "job", "j", "-n", namespace, "--image=busybox", "--", "echo", "hi")
+    run("create", "cronjob", "cj", "-n", namespace, "--image=busybox", "--schedule=*/5 * * * *")
+    run("create", "serviceaccount", "sa", "-n", namespace)
+    run("create", "service", "clusterip", "svc", "-n", namespace, "--tcp=80:8080")
+    run("create", "pdb", "pdb", "-n", namespace, "--selector=app=d", "--min-available=1")
+    assert get_json(apiserver, "configmap", "cm", "-n", namespace)["data"] == {"a": "b"}
+    assert get_json(apiserver, "secret", "s", "-n", namespace)["data"] == {"k": "dg=="}
+    deploy = get_json(apiserver, "deployment", "d", "-n", namespace)
+    assert deploy["spec"]["replicas"] == 2
+    assert deploy["spec"]["template"]["spec"]["containers"][0]["ports"] == [
+        {"containerPort": 80, "protocol": "TCP"}
+    ]
+    job = get_json(apiserver, "job", "j", "-n", namespace)
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["echo", "hi"]
+    assert get_json(apiserver, "cronjob", "cj", "-n", namespace)["spec"]["schedule"] == "*/5 * * * *"
+    svc = get_json(apiserver, "service", "svc", "-n", namespace)
+    assert svc["spec"]["ports"][0]["port"] == 80 and svc["spec"]["ports"][0]["targetPort"] == 8080
+    assert svc["spec"]["clusterIP"].startswith("10.96.")
+    assert get_json(apiserver, "pdb", "pdb", "-n", namespace)["spec"]["minAvailable"] == 1
+    run("delete", "namespace", f"{namespace}-x", "--wait=false")

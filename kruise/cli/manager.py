@@ -1,0 +1,101 @@
+"""`kruise manager`: every Kruise controller and admission webhook, against any cluster."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+from typing import Any
+
+from typing import TYPE_CHECKING
+
+from kruise.cli import CommandError
+
+if TYPE_CHECKING:
+    from kruise.client.rest import Client
+    from kruise.webhooks.runtime import WebhookConfig
+
+# The controller runtime is imported when the command runs, so other commands start fast.
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("manager", help="run the Kruise controllers and webhooks",
+                       description="Run the Kruise controllers (on the elected leader) and admission webhooks "
+                                   "(on every replica) against a cluster.")
+    p.add_argument("--kubeconfig", help="kubeconfig path (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
+    p.add_argument("--context", help="kubeconfig context")
+    p.add_argument("--namespace", default="kruise-system", help="namespace for the lease and certificates")
+    p.add_argument("--identity", default="", help="leader election identity (default hostname_pid)")
+    p.add_argument("--no-leader-elect", action="store_true", help="run controllers without leader election")
+    p.add_argument("--lease-duration", type=float, default=15.0, help="seconds (default 15)")
+    p.add_argument("--renew-deadline", type=float, default=10.0, help="seconds (default 10)")
+    p.add_argument("--retry-period", type=float, default=2.0, help="seconds (default 2)")
+    p.add_argument("--health-port", type=int, default=8081, help="/healthz /readyz /metrics port (0: any free)")
+    p.add_argument("--webhook-host", default="127.0.0.1", help="webhook server bind address")
+    p.add_argument("--webhook-port", type=int, default=9443, help="webhook server port")
+    p.add_argument("--webhook-url", default="",
+                   help="URL the API server calls (default https://<webhook-host>:<webhook-port>)")
+    p.add_argument("--webhook-service", default="",
+                   help="NAMESPACE/NAME of the Service in front of the webhook server (real clusters)")
+    p.set_defaults(run=run)
+
+
+async def _ensure_namespace(client: Client, name: str) -> None:
+    from kruise.client.errors import AlreadyExists
+    from kruise.client.resources import NAMESPACES
+
+    body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+    try:
+        await client.create(NAMESPACES, body)
+    except AlreadyExists:
+        pass
+
+
+def _webhook_config(args: argparse.Namespace) -> WebhookConfig:
+    from kruise.webhooks.registration import Endpoint
+    from kruise.webhooks.runtime import WebhookConfig
+
+    config = WebhookConfig(namespace=args.namespace, host=args.webhook_host, port=args.webhook_port)
+    if args.webhook_service:
+        ns, _, name = args.webhook_service.partition("/")
+        if not name:
+            raise CommandError("--webhook-service takes NAMESPACE/NAME")
+        config.endpoint = Endpoint(service_namespace=ns, service_name=name)
+        config.dns_names = [f"{name}.{ns}.svc", f"{name}.{ns}.svc.cluster.local"]
+        config.ips = []
+    else:
+        host = "127.0.0.1" if args.webhook_host in ("0.0.0.0", "::") else args.webhook_host
+        config.endpoint = Endpoint(url=args.webhook_url or f"https://{host}:{args.webhook_port}")
+    return config
+
+
+async def serve(args: argparse.Namespace) -> None:
+    from kruise.client.config import ConfigError, load_config
+    from kruise.client.leaderelection import LeaderElectionConfig
+    from kruise.client.manager import Manager, ManagerOptions, run_until_signalled
+    from kruise.client.rest import Client
+    from kruise.webhooks.runtime import WebhookRuntime
+
+    try:
+        config = load_config(args.kubeconfig, args.context)
+    except ConfigError as e:
+        raise CommandError(str(e)) from e
+    identity = args.identity or f"{socket.gethostname()}_{os.getpid()}"
+    election = None if args.no_leader_elect else LeaderElectionConfig(
+        namespace=args.namespace, name="kruise-manager", identity=identity, lease_duration=args.lease_duration,
+        renew_deadline=args.renew_deadline, retry_period=args.retry_period)
+    async with Client(config) as client:
+        await _ensure_namespace(client, args.namespace)
+        manager = Manager(client, ManagerOptions(identity=identity, leader_election=election,
+                                                 health_port=args.health_port))
+        webhooks = WebhookRuntime(client, _webhook_config(args))
+        if webhooks.mutating or webhooks.validating:
+            manager.add_runnable(webhooks.run, leader_only=False, name="webhooks")
+        print(f"kruise manager started identity={identity} health_port={args.health_port}", flush=True)
+        await run_until_signalled(manager)
+
+
+def run(args: argparse.Namespace) -> int:
+    asyncio.run(serve(args))
+    return 0

@@ -1,0 +1,1 @@
+"""Async Kubernetes client and controller runtime."""

@@ -1,0 +1,550 @@
+"""Async REST client for the Kubernetes API: verbs, watch streams, typed errors, retries, rate limit.
+
+One aiohttp session per Client; bodies are orjson. Objects are plain dicts, as the server sends them.
+Retries: a request that never reached the server (connection refused) is always retried; one that
+may have been processed is retried only when repeating it is harmless (GET, PUT, DELETE, and PATCH
+other than JSON patch). 429 is retried for every verb, because the server rejected it unprocessed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import aiohttp
+import orjson
+
+from .config import ClientConfig, load_config
+from .errors import ApiError, Gone, TransportError, from_response, from_status
+from .resources import Resource
+
+log = logging.getLogger("kruise.client")
+
+Obj = dict[str, Any]
+PatchType = Literal["merge", "json", "strategic", "apply"]
+PATCH_CONTENT_TYPES: dict[str, str] = {
+    "merge": "application/merge-patch+json",
+    "json": "application/json-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+    "apply": "application/apply-patch+yaml",  # JSON is YAML
+}
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_TOKEN_TTL = 30.0  # seconds a provided token is reused before asking the provider again
+
+
+def backoff(attempt: int, base: float = 0.1, cap: float = 5.0) -> float:
+    """Exponential delay with jitter in [d/2, d], so many clients do not retry in lockstep."""
+    d = min(cap, base * (2 ** min(attempt, 30)))
+    return random.uniform(d / 2, d)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 6
+    base: float = 0.1
+    cap: float = 5.0
+    max_retry_after: float = 30.0
+
+
+class TokenBucket:
+    """`qps` sustained with `burst` at once; each caller reserves a token and sleeps off any debt."""
+
+    def __init__(self, qps: float, burst: int) -> None:
+        self.qps = qps
+        self.burst = max(1, burst)
+        self._tokens = float(self.burst)
+        self._last = time.monotonic()
+
+    def reserve(self) -> float:
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.qps)
+        self._last = now
+        self._tokens -= 1
+        return 0.0 if self._tokens >= 0 else -self._tokens / self.qps
+
+    async def acquire(self) -> None:
+        delay = self.reserve()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class Client:
+    """Async context manager; also usable with an explicit `await client.close()`."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: float = 60.0,
+        max_connections: int = 256,
+    ) -> None:
+        self.config = config
+        self.retry = retry or RetryPolicy()
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10.0))
+        self._max_connections = max_connections
+        self._bucket = TokenBucket(config.qps, config.burst) if config.qps else None
+        self._session: aiohttp.ClientSession | None = None
+        self._token: str | None = config.token
+        self._token_at = float("-inf")
+        self._token_lock = asyncio.Lock()
+
+    @classmethod
+    def from_kubeconfig(cls, kubeconfig: str | None = None, context: str | None = None) -> Client:
+        return cls(load_config(kubeconfig, context))
+
+    async def __aenter__(self) -> Client:
+        self._ensure_session()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _ensure_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            ssl_ctx = self.config.ssl_context()
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections, ssl=ssl_ctx if ssl_ctx is not None else True
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": self.config.user_agent}
+            )
+        return self._session
+
+    # ------------------------------------------------------------------ read
+    async def get(self, res: Resource, name: str, *, namespace: str | None = None) -> Obj:
+        return await self._json("GET", res.path(_ns(res, namespace), name))
+
+    async def list(
+        self,
+        res: Resource,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+        resource_version: str | None = None,
+        resource_version_match: str | None = None,
+    ) -> Obj:
+        params = _params(
+            labelSelector=label_selector,
+            fieldSelector=field_selector,
+            limit=limit,
+            resourceVersion=resource_version,
+            resourceVersionMatch=resource_version_match,
+        )
+        if continue_:
+            params["continue"] = continue_
+        return await self._json("GET", res.path(namespace), params=params)
+
+    async def list_all(
+        self,
+        res: Resource,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        page_size: int | None = 500,
+        resource_version: str | None = None,
+    ) -> Obj:
+        """Every page joined into one list; metadata.resourceVersion is the snapshot's (first page)."""
+        sel = {"namespace": namespace, "label_selector": label_selector, "field_selector": field_selector}
+        items: list[Obj] = []
+        first: Obj | None = None
+        token: str | None = None
+        while True:
+            try:
+                page = await self.list(
+                    res,
+                    **sel,
+                    limit=page_size,
+                    continue_=token,
+                    resource_version=None if token else resource_version,
+                )
+            except Gone:
+                if token is None:
+                    raise
+                # The continue token expired mid-way: fall back to one consistent unpaged list.
+                page, items, first, token = await self.list(res, **sel), [], None, None
+            first = first or page
+            items.extend(page.get("items") or [])
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                break
+        meta = first.get("metadata") or {}
+        return {
+            "apiVersion": first.get("apiVersion", res.api_version),
+            "kind": first.get("kind", res.kind + "List"),
+            "metadata": {"resourceVersion": meta.get("resourceVersion", "")},
+            "items": items,
+        }
+
+    async def watch(
+        self,
+        res: Resource,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        resource_version: str | None = None,
+        allow_bookmarks: bool = True,
+        timeout_seconds: int | None = None,
+    ) -> AsyncIterator[tuple[str, Obj]]:
+        """(type, object) pairs: ADDED, MODIFIED, DELETED, BOOKMARK. An ERROR event raises its typed
+        error (Gone when the resourceVersion is too old); a broken stream raises TransportError; the
+        iterator ends when the server closes the watch normally (timeoutSeconds)."""
+        params = _params(
+            watch="true",
+            labelSelector=label_selector,
+            fieldSelector=field_selector,
+            resourceVersion=resource_version,
+            allowWatchBookmarks="true" if allow_bookmarks else None,
+            timeoutSeconds=timeout_seconds,
+        )
+        # No total deadline; a silent socket is dead after the server's own timeout plus slack.
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=self._timeout.connect,
+            sock_read=timeout_seconds + 30 if timeout_seconds else None,
+        )
+        resp = await self._send("GET", res.path(namespace), params=params, idempotent=True, timeout=timeout)
+        try:
+            async for line in _lines(resp):
+                event = orjson.loads(line)
+                kind, obj = event.get("type"), event.get("object")
+                if kind == "ERROR":
+                    raise from_status(obj if isinstance(obj, dict) else {})
+                yield kind, obj
+        except (aiohttp.ClientError, TimeoutError) as e:
+            raise TransportError(f"watch {res.plural}: stream broken: {e!r}") from e
+        finally:
+            resp.close()
+
+    # ------------------------------------------------------------------ write
+    async def create(
+        self,
+        res: Resource,
+        body: Obj,
+        *,
+        namespace: str | None = None,
+        field_manager: str | None = None,
+        dry_run: bool = False,
+    ) -> Obj:
+        ns = _ns(res, namespace or _meta(body).get("namespace"))
+        params = _params(fieldManager=field_manager, dryRun="All" if dry_run else None)
+        return await self._json("POST", res.path(ns), body=body, params=params)
+
+    async def update(
+        self,
+        res: Resource,
+        body: Obj,
+        *,
+        namespace: str | None = None,
+        field_manager: str | None = None,
+        dry_run: bool = False,
+        subresource: str | None = None,
+    ) -> Obj:
+        """PUT the whole object; metadata.resourceVersion makes it a compare-and-swap (Conflict)."""
+        ns = _ns(res, namespace or _meta(body).get("namespace"))
+        params = _params(fieldManager=field_manager, dryRun="All" if dry_run else None)
+        path = res.path(ns, _meta(body).get("name") or "", subresource)
+        return await self._json("PUT", path, body=body, params=params)
+
+    async def update_status(
+        self,
+        res: Resource,
+        body: Obj,
+        *,
+        namespace: str | None = None,
+        field_manager: str | None = None,
+        dry_run: bool = False,
+    ) -> Obj:
+        return await self.update(
+            res, body, namespace=namespace, field_manager=field_manager, dry_run=dry_run, subresource="status"
+        )
+
+    async def patch(
+        self,
+        res: Resource,
+        name: str,
+        body: Any,
+        *,
+        patch_type: PatchType = "merge",
+        namespace: str | None = None,
+        subresource: str | None = None,
+        field_manager: str | None = None,
+        force: bool | None = None,
+        dry_run: bool = False,
+    ) -> Obj:
+        content_type = PATCH_CONTENT_TYPES.get(patch_type)
+        if content_type is None:
+            raise ValueError(f"unknown patch type {patch_type!r}; one of {sorted(PATCH_CONTENT_TYPES)}")
+        if patch_type == "apply" and not field_manager:
+            raise ValueError("server-side apply needs a field_manager")
+        params = _params(
+            fieldManager=field_manager,
+            force=None if force is None else ("true" if force else "false"),
+            dryRun="All" if dry_run else None,
+        )
+        return await self._json(
+            "PATCH",
+            res.path(_ns(res, namespace), name, subresource),
+            body=body,
+            params=params,
+            content_type=content_type,
+            idempotent=patch_type != "json",
+        )
+
+    async def delete(
+        self,
+        res: Resource,
+        name: str,
+        *,
+        namespace: str | None = None,
+        grace_period: int | None = None,
+        propagation: str | None = None,
+        preconditions: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+    ) -> Obj | None:
+        """The object (still present with a deletionTimestamp, or as it was when removed), or None
+        when the server answers with a bare Status."""
+        body = _delete_options(grace_period, propagation, preconditions, dry_run)
+        out = await self._json("DELETE", res.path(_ns(res, namespace), name), body=body)
+        return None if out.get("kind") == "Status" else out
+
+    async def delete_collection(
+        self,
+        res: Resource,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        grace_period: int | None = None,
+        propagation: str | None = None,
+        dry_run: bool = False,
+    ) -> Obj:
+        body = _delete_options(grace_period, propagation, None, dry_run)
+        params = _params(labelSelector=label_selector, fieldSelector=field_selector)
+        return await self._json("DELETE", res.path(_ns(res, namespace)), body=body, params=params)
+
+    # ------------------------------------------------------------------ raw
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+        accept: str = "application/json, */*",
+    ) -> Any:
+        """Any path (subresources such as binding, eviction, scale, log): decoded JSON, else text."""
+        method = method.upper()
+        idempotent = method in _IDEMPOTENT or (method == "PATCH" and content_type != PATCH_CONTENT_TYPES["json"])
+        data, ctype = _encode(body, content_type)
+        resp = await self._send(
+            method, path, params=dict(params or {}), body=data, content_type=ctype, accept=accept,
+            idempotent=idempotent,
+        )  # fmt: skip
+        try:
+            raw = await resp.read()
+        finally:
+            resp.release()
+        if "json" in (resp.content_type or "") and raw:
+            return orjson.loads(raw)
+        return raw.decode("utf-8", "replace")
+
+    async def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, str] | None = None,
+        content_type: str | None = None,
+        idempotent: bool | None = None,
+    ) -> Obj:
+        data, ctype = _encode(body, content_type)
+        resp = await self._send(
+            method,
+            path,
+            params=params,
+            body=data,
+            content_type=ctype,
+            idempotent=method in _IDEMPOTENT if idempotent is None else idempotent,
+        )
+        try:
+            raw = await resp.read()
+        finally:
+            resp.release()
+        out = orjson.loads(raw) if raw else {}
+        if not isinstance(out, dict):
+            raise ApiError(resp.status, "", f"expected a JSON object from {method} {path}")
+        return out
+
+    # ------------------------------------------------------------------ transport
+    async def _authorization(self) -> str | None:
+        provider = self.config.token_provider
+        if provider is None:
+            return self._token
+        if time.monotonic() - self._token_at < _TOKEN_TTL:
+            return self._token
+        async with self._token_lock:
+            if time.monotonic() - self._token_at >= _TOKEN_TTL:
+                # Exec plugins run a subprocess: keep it off the event loop.
+                self._token = await asyncio.to_thread(provider)
+                self._token_at = time.monotonic()
+        return self._token
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        accept: str = "application/json",
+        idempotent: bool,
+        timeout: aiohttp.ClientTimeout | None = None,
+    ) -> aiohttp.ClientResponse:
+        """An open 2xx/3xx response (the caller releases it), or a typed error after retries."""
+        session = self._ensure_session()
+        url = self.config.server + path
+        attempt = 0
+        while True:
+            if self._bucket is not None:
+                await self._bucket.acquire()
+            headers = {"Accept": accept}
+            if content_type:
+                headers["Content-Type"] = content_type
+            token = await self._authorization()
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            delay: float | None
+            try:
+                resp = await session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=body,
+                    headers=headers,
+                    timeout=timeout or self._timeout,
+                    server_hostname=self.config.tls_server_name,
+                )
+            except aiohttp.ClientSSLError as e:
+                raise TransportError(f"{method} {path}: TLS: {e}") from e
+            except aiohttp.ClientConnectorError as e:  # nothing was sent: always safe to repeat
+                failure: Exception = TransportError(f"{method} {path}: {e}")
+                delay = backoff(attempt, self.retry.base, self.retry.cap)
+                cause: BaseException = e
+            except (aiohttp.ClientError, TimeoutError) as e:
+                failure, cause = TransportError(f"{method} {path}: {e!r}"), e
+                delay = backoff(attempt, self.retry.base, self.retry.cap) if idempotent else None
+            else:
+                if resp.status < 400:
+                    return resp
+                try:
+                    payload = await resp.read()
+                except (aiohttp.ClientError, TimeoutError):
+                    payload = b""
+                finally:
+                    resp.release()
+                failure = cause = from_response(resp.status, payload)
+                delay = None
+                if resp.status == 429 or (resp.status >= 500 and idempotent):
+                    delay = _retry_after(resp.headers.get("Retry-After")) or failure.retry_after
+                    delay = min(delay, self.retry.max_retry_after) if delay else None
+                    delay = delay or backoff(attempt, self.retry.base, self.retry.cap)
+            if delay is None or attempt >= self.retry.max_retries:
+                raise failure from (cause if cause is not failure else None)
+            log.debug(
+                "event=retry method=%s path=%s attempt=%d delay=%.2f error=%s",
+                method, path, attempt + 1, delay, type(cause).__name__,
+            )  # fmt: skip
+            attempt += 1
+            await asyncio.sleep(delay)
+
+
+# ---------------------------------------------------------------------- helpers
+async def _lines(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    """Newline-delimited records of a chunked body, whatever the chunk boundaries."""
+    parts: list[bytes] = []
+    async for chunk in resp.content.iter_any():
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            if end < 0:
+                if start < len(chunk):
+                    parts.append(chunk[start:])
+                break
+            line = chunk[start:end]
+            if parts:
+                parts.append(line)
+                line = b"".join(parts)
+                parts.clear()
+            start = end + 1
+            if line.strip():
+                yield line
+    if parts and b"".join(parts).strip():
+        yield b"".join(parts)
+
+
+def _ns(res: Resource, namespace: str | None) -> str | None:
+    if res.namespaced and not namespace:
+        raise ValueError(f"{res.plural} is namespaced: a namespace is required")
+    return namespace if res.namespaced else None
+
+
+def _meta(body: Any) -> Obj:
+    return (body.get("metadata") or {}) if isinstance(body, dict) else {}
+
+
+def _params(**values: Any) -> dict[str, str]:
+    return {k: str(v) for k, v in values.items() if v is not None and v != ""}
+
+
+def _encode(body: Any, content_type: str | None) -> tuple[bytes | None, str | None]:
+    if body is None:
+        return None, content_type
+    if isinstance(body, bytes):
+        return body, content_type or "application/json"
+    if isinstance(body, str):
+        return body.encode(), content_type or "application/json"
+    return orjson.dumps(body), content_type or "application/json"
+
+
+def _delete_options(
+    grace_period: int | None, propagation: str | None, preconditions: Mapping[str, str] | None, dry_run: bool
+) -> Obj | None:
+    opts: Obj = {}
+    if grace_period is not None:
+        opts["gracePeriodSeconds"] = grace_period
+    if propagation:
+        opts["propagationPolicy"] = propagation
+    if preconditions:
+        opts["preconditions"] = dict(preconditions)
+    if dry_run:
+        opts["dryRun"] = ["All"]
+    return {"kind": "DeleteOptions", "apiVersion": "v1", **opts} if opts else None
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    with contextlib.suppress(ValueError):
+        seconds = float(value)
+        return seconds if seconds > 0 else None
+    return None

@@ -1,0 +1,1 @@
+"""Admission webhooks: the HTTPS server, its certificates, and their registration."""

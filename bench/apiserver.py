@@ -62,8 +62,9 @@ class Plan:
 
 
 FULL = Plan()
-QUICK = Plan(create_count=2_000, create_reps=1, rate_seconds=5.0, list_reps=5, watch_events=1_000,
-             sqlite_reps=2)
+QUICK = Plan(
+    create_count=2_000, create_reps=1, rate_seconds=5.0, list_reps=5, watch_events=1_000, sqlite_reps=2
+)
 
 TARGET_CREATES = 2_000.0  # creates/s
 TARGET_P99_MS = 50.0
@@ -96,8 +97,18 @@ class Server:
 def start_server(data_dir: Path) -> Server:
     """Run `kruise apiserver --port 0` and wait for its "listening on" line."""
     log = (data_dir / "apiserver.log").open("a")
-    cmd = [sys.executable, "-m", "kruise.cli.main", "--log-level", "warning", "apiserver",
-           "--data-dir", str(data_dir), "--port", "0"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "kruise.cli.main",
+        "--log-level",
+        "warning",
+        "apiserver",
+        "--data-dir",
+        str(data_dir),
+        "--port",
+        "0",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO)
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
@@ -113,8 +124,13 @@ def start_server(data_dir: Path) -> Server:
 
 # ---------------------------------------------------------------------------- realistic pods
 def _container(name: str, image: str, port: int) -> dict[str, Any]:
-    probe = {"httpGet": {"path": "/healthz", "port": port, "scheme": "HTTP"}, "initialDelaySeconds": 5,
-             "periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3}
+    probe = {
+        "httpGet": {"path": "/healthz", "port": port, "scheme": "HTTP"},
+        "initialDelaySeconds": 5,
+        "periodSeconds": 10,
+        "timeoutSeconds": 2,
+        "failureThreshold": 3,
+    }
     return {
         "name": name,
         "image": image,
@@ -126,10 +142,14 @@ def _container(name: str, image: str, port: int) -> dict[str, Any]:
             {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
             {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
         ],
-        "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"},
-                  {"name": "metrics", "containerPort": port + 1000, "protocol": "TCP"}],
-        "resources": {"requests": {"cpu": "250m", "memory": "256Mi"},
-                      "limits": {"cpu": "1", "memory": "512Mi"}},
+        "ports": [
+            {"name": "http", "containerPort": port, "protocol": "TCP"},
+            {"name": "metrics", "containerPort": port + 1000, "protocol": "TCP"},
+        ],
+        "resources": {
+            "requests": {"cpu": "250m", "memory": "256Mi"},
+            "limits": {"cpu": "1", "memory": "512Mi"},
+        },
         "livenessProbe": probe,
         "readinessProbe": {**probe, "httpGet": {**probe["httpGet"], "path": "/ready"}},
         "volumeMounts": [{"name": "config", "mountPath": "/etc/app", "readOnly": True}],
@@ -144,25 +164,34 @@ def pod_manifest(name: str) -> dict[str, Any]:
         "metadata": {
             "name": name,
             "namespace": NAMESPACE,
-            "labels": {"app": "storefront", "tier": "web", "team": "checkout", "version": "v1.24.3",
-                       "apps.kruise.io/controller-revision-hash": "storefront-7d9c8b6f5",
-                       "bench-shard": str(hash(name) % 8)},
+            "labels": {
+                "app": "storefront",
+                "tier": "web",
+                "team": "checkout",
+                "version": "v1.24.3",
+                "apps.kruise.io/controller-revision-hash": "storefront-7d9c8b6f5",
+                "bench-shard": str(hash(name) % 8),
+            },
             "annotations": {
-                "prometheus.io/scrape": "true", "prometheus.io/port": "9100",
+                "prometheus.io/scrape": "true",
+                "prometheus.io/port": "9100",
                 "kubectl.kubernetes.io/default-container": "app",
                 "deploy.example.com/commit": "9f4c2a7e3b1d5f6a8c0e2b4d6f8a1c3e5b7d9f0a",
             },
         },
         "spec": {
-            "containers": [_container("app", "registry.example.com/storefront/app:1.24.3", 8080),
-                           _container("sidecar", "registry.example.com/platform/envoy:1.29.1", 8081)],
+            "containers": [
+                _container("app", "registry.example.com/storefront/app:1.24.3", 8080),
+                _container("sidecar", "registry.example.com/platform/envoy:1.29.1", 8081),
+            ],
             "volumes": [{"name": "config", "configMap": {"name": "storefront-config"}}],
             "restartPolicy": "Always",
             "terminationGracePeriodSeconds": 30,
             "serviceAccountName": "default",
             "nodeSelector": {"kubernetes.io/os": "linux"},
-            "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "web",
-                             "effect": "NoSchedule"}],
+            "tolerations": [
+                {"key": "dedicated", "operator": "Equal", "value": "web", "effect": "NoSchedule"}
+            ],
         },
     }
 
@@ -259,9 +288,14 @@ async def bench_fixed_rate(url: str, rate: float, seconds: float, prefix: str) -
             tasks.append(asyncio.create_task(one(session, body, scheduled)))
         await asyncio.gather(*tasks)
         achieved = count / (time.perf_counter() - start)
-    return {"offered_per_s": rate, "achieved_per_s": achieved, "requests": count,
-            "p50_ms": percentile(latencies, 0.50) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
-            "max_ms": max(latencies) * 1000}
+    return {
+        "offered_per_s": rate,
+        "achieved_per_s": achieved,
+        "requests": count,
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "max_ms": max(latencies) * 1000,
+    }
 
 
 async def bench_list(url: str, plan: Plan) -> tuple[list[float], int, bytes]:
@@ -299,9 +333,13 @@ def server_schema(db_path: Path) -> list[str]:
     """The DDL of the server's own revision log, so the reference uses the same table and index."""
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        return [sql for (sql,) in db.execute(
-            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
-            " ORDER BY type DESC")]
+        return [
+            sql
+            for (sql,) in db.execute(
+                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
+                " ORDER BY type DESC"
+            )
+        ]
     finally:
         db.close()
 
@@ -315,8 +353,9 @@ def _open_reference_db(path: Path, schema: list[str]) -> sqlite3.Connection:
     return db
 
 
-def sqlite_insert_rate(directory: Path, schema: list[str], rows: list[tuple[str, bytes]],
-                       batched: bool = False) -> float:
+def sqlite_insert_rate(
+    directory: Path, schema: list[str], rows: list[tuple[str, bytes]], batched: bool = False
+) -> float:
     """Rows/s appending `rows` to a fresh log, one autocommit INSERT per row as the server does
     (or, with `batched`, all rows in one transaction: the ceiling if writes were group-committed)."""
     path = Path(tempfile.mkstemp(suffix=".db", dir=directory)[1])
@@ -402,8 +441,10 @@ async def bench_watch(url: str, plan: Plan) -> dict[str, float]:
     rv = await current_rv(url)
     bodies = pod_bodies("watch", plan.watch_events)
     ctx = mp.get_context("spawn")
-    groups = [plan.watchers // plan.watch_procs + (1 if i < plan.watchers % plan.watch_procs else 0)
-              for i in range(plan.watch_procs)]
+    groups = [
+        plan.watchers // plan.watch_procs + (1 if i < plan.watchers % plan.watch_procs else 0)
+        for i in range(plan.watch_procs)
+    ]
     pipes, procs = [], []
     for n in groups:
         parent, child = ctx.Pipe()
@@ -421,11 +462,18 @@ async def bench_watch(url: str, plan: Plan) -> dict[str, float]:
         proc.join(timeout=30)
     events = sum(d[1] for d in done)
     end = max(d[3] for d in done)
-    return {"watchers": plan.watchers, "writes": plan.watch_events, "events": events,
-            "expected_events": plan.watchers * plan.watch_events, "bytes": sum(d[2] for d in done),
-            "seconds": end - start, "events_per_s": events / (end - start),
-            "writes_per_s": plan.watch_events / write_seconds, "lag_after_last_write_s": end - writes_end,
-            "client_procs": plan.watch_procs}
+    return {
+        "watchers": plan.watchers,
+        "writes": plan.watch_events,
+        "events": events,
+        "expected_events": plan.watchers * plan.watch_events,
+        "bytes": sum(d[2] for d in done),
+        "seconds": end - start,
+        "events_per_s": events / (end - start),
+        "writes_per_s": plan.watch_events / write_seconds,
+        "lag_after_last_write_s": end - writes_end,
+        "client_procs": plan.watch_procs,
+    }
 
 
 # ---------------------------------------------------------------------------- orchestration
@@ -441,8 +489,25 @@ def machine_info() -> dict[str, str]:
         for line in f:
             if line.startswith("MemTotal"):
                 mem_kb = int(line.split()[1])
-    return {"nproc": str(os.cpu_count()), "cpu": cpu, "ram_gib": f"{mem_kb / 1024 / 1024:.1f}",
-            "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu,
+        "ram_gib": f"{mem_kb / 1024 / 1024:.1f}",
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "commit": git_commit(),
+    }
+
+
+def git_commit() -> str:
+    """The commit the server code was measured at ("+dirty" when the tree has local changes)."""
+
+    def git(*args: str) -> str:
+        out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
+        return out.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+dirty" if git("status", "--porcelain", "--", "kruise") else "")
 
 
 def log(msg: str) -> None:
@@ -461,11 +526,14 @@ def reference_rates(server: Server, rows: list[tuple[str, bytes]], plan: Plan, r
     schema = server_schema(server.db_path)
     directory = server.data_dir.parent
     res.sqlite_per_s = [sqlite_insert_rate(directory, schema, rows) for _ in range(plan.sqlite_reps)]
-    res.sqlite_batched_per_s = [sqlite_insert_rate(directory, schema, rows, batched=True)
-                                for _ in range(plan.sqlite_reps)]
+    res.sqlite_batched_per_s = [
+        sqlite_insert_rate(directory, schema, rows, batched=True) for _ in range(plan.sqlite_reps)
+    ]
     res.stored_pod_bytes = statistics.mean(len(obj) for _, obj in rows)
-    log(f"raw sqlite: {statistics.median(res.sqlite_per_s):,.0f} rows/s autocommit, "
-        f"{statistics.median(res.sqlite_batched_per_s):,.0f} rows/s batched")
+    log(
+        f"raw sqlite: {statistics.median(res.sqlite_per_s):,.0f} rows/s autocommit, "
+        f"{statistics.median(res.sqlite_batched_per_s):,.0f} rows/s batched"
+    )
 
 
 async def run_scenarios(server: Server, plan: Plan, res: Results) -> None:
@@ -485,8 +553,8 @@ async def run_scenarios(server: Server, plan: Plan, res: Results) -> None:
     # the target rate, then (informational) half the measured capacity, to show latency unsaturated
     half = round(statistics.median(res.creates_per_s) / 2)
     for rate, prefix in ((plan.rate, "rate"), (half, "halfrate")):
-        lat = await step(f"fixed rate {rate}/s", bench_fixed_rate(url, rate, plan.rate_seconds, prefix))
-        log(f"fixed rate {rate}/s: p50 {lat['p50_ms']:.1f} ms p99 {lat['p99_ms']:.1f} ms")
+        lat = await step(f"fixed rate {rate:g}/s", bench_fixed_rate(url, rate, plan.rate_seconds, prefix))
+        log(f"fixed rate {rate:g}/s: p50 {lat['p50_ms']:.1f} ms p99 {lat['p99_ms']:.1f} ms")
         res.latency.append(lat)
     res.watch = await step("watch fan-out", bench_watch(url, plan))
     log(f"watch: {res.watch['events_per_s']:,.0f} events/s")
@@ -529,10 +597,14 @@ def _vs_target(value: float, target: float) -> str:
 def create_row(res: Results, plan: Plan) -> Row:
     creates = statistics.median(res.creates_per_s)
     sqlite = statistics.median(res.sqlite_per_s)
-    return Row(f"pod create, concurrency {plan.concurrency} (median of {len(res.creates_per_s)} x "
-               f"{plan.create_count:,})", f"{creates:,.0f} creates/s", f"≥ {TARGET_CREATES:,.0f}/s",
-               creates >= TARGET_CREATES,
-               f"{creates / sqlite:.3f} x raw SQLite; {_vs_target(creates, TARGET_CREATES)}")
+    return Row(
+        f"pod create, concurrency {plan.concurrency} (median of {len(res.creates_per_s)} x "
+        f"{plan.create_count:,})",
+        f"{creates:,.0f} creates/s",
+        f"≥ {TARGET_CREATES:,.0f}/s",
+        creates >= TARGET_CREATES,
+        f"{creates / sqlite:.3f} x raw SQLite; {_vs_target(creates, TARGET_CREATES)}",
+    )
 
 
 def latency_rows(res: Results) -> list[Row]:
@@ -540,36 +612,65 @@ def latency_rows(res: Results) -> list[Row]:
     at = f"{target['offered_per_s']:.0f}/s open loop ({target['achieved_per_s']:.0f}/s completed)"
     return [
         Row(f"create latency p50 at {at}", f"{target['p50_ms']:,.1f} ms", "—", None, "—"),
-        Row(f"create latency p99 at {at}", f"{target['p99_ms']:,.1f} ms", f"≤ {TARGET_P99_MS:.0f} ms",
-            target["p99_ms"] <= TARGET_P99_MS, _vs_target(target["p99_ms"], TARGET_P99_MS)),
-        Row(f"create latency p50 / p99 at {half['offered_per_s']:.0f}/s (half the measured capacity; "
-            "informational)", f"{half['p50_ms']:,.1f} / {half['p99_ms']:,.1f} ms", "—", None, "—"),
+        Row(
+            f"create latency p99 at {at}",
+            f"{target['p99_ms']:,.1f} ms",
+            f"≤ {TARGET_P99_MS:.0f} ms",
+            target["p99_ms"] <= TARGET_P99_MS,
+            _vs_target(target["p99_ms"], TARGET_P99_MS),
+        ),
+        Row(
+            f"create latency p50 / p99 at {half['offered_per_s']:.0f}/s (half the measured capacity; "
+            "informational)",
+            f"{half['p50_ms']:,.1f} / {half['p99_ms']:,.1f} ms",
+            "—",
+            None,
+            "—",
+        ),
     ]
 
 
 def list_row(res: Results) -> Row:
     list_ms = statistics.median(res.list_ms)
-    return Row(f"LIST {res.list_items:,} pods ({res.list_bytes / 1e6:.1f} MB, median of {len(res.list_ms)})",
-               f"{list_ms:.0f} ms", f"≤ {TARGET_LIST_MS:.0f} ms", list_ms <= TARGET_LIST_MS,
-               _vs_target(list_ms, TARGET_LIST_MS))
+    return Row(
+        f"LIST {res.list_items:,} pods ({res.list_bytes / 1e6:.1f} MB, median of {len(res.list_ms)})",
+        f"{list_ms:.0f} ms",
+        f"≤ {TARGET_LIST_MS:.0f} ms",
+        list_ms <= TARGET_LIST_MS,
+        _vs_target(list_ms, TARGET_LIST_MS),
+    )
 
 
 def watch_row(res: Results) -> Row:
     w = res.watch
-    return Row(f"watch fan-out, {w['watchers']:.0f} watchers x {w['writes']:,.0f} pod creates "
-               f"({w['events']:,.0f} of {w['expected_events']:,.0f} events delivered)",
-               f"{w['events_per_s']:,.0f} events/s", f"≥ {TARGET_EVENTS:,.0f}/s",
-               w["events_per_s"] >= TARGET_EVENTS, _vs_target(w["events_per_s"], TARGET_EVENTS))
+    return Row(
+        f"watch fan-out, {w['watchers']:.0f} watchers x {w['writes']:,.0f} pod creates "
+        f"({w['events']:,.0f} of {w['expected_events']:,.0f} events delivered)",
+        f"{w['events_per_s']:,.0f} events/s",
+        f"≥ {TARGET_EVENTS:,.0f}/s",
+        w["events_per_s"] >= TARGET_EVENTS,
+        _vs_target(w["events_per_s"], TARGET_EVENTS),
+    )
 
 
 def sqlite_rows(res: Results) -> list[Row]:
     sqlite = statistics.median(res.sqlite_per_s)
     batched = statistics.median(res.sqlite_batched_per_s)
     return [
-        Row(f"raw SQLite insert of the same pod rows, one commit per row (median of {len(res.sqlite_per_s)})",
-            f"{sqlite:,.0f} rows/s", "—", None, "reference for creates"),
-        Row("raw SQLite insert of the same pod rows, one transaction (informational)",
-            f"{batched:,.0f} rows/s", "—", None, f"{batched / sqlite:.1f} x reference"),
+        Row(
+            f"raw SQLite insert of the same pod rows, one commit per row (median of {len(res.sqlite_per_s)})",
+            f"{sqlite:,.0f} rows/s",
+            "—",
+            None,
+            "reference for creates",
+        ),
+        Row(
+            "raw SQLite insert of the same pod rows, one transaction (informational)",
+            f"{batched:,.0f} rows/s",
+            "—",
+            None,
+            f"{batched / sqlite:.1f} x reference",
+        ),
     ]
 
 
@@ -583,21 +684,28 @@ def markdown(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def _join(values: list[float], fmt: str, unit: str = "") -> str:
+    return ", ".join(format(v, fmt) + unit for v in values)
+
+
 def details(res: Results) -> str:
     w = res.watch
     m = res.machine
-    return "\n".join([
-        f"- creates/s per repetition: {', '.join(f'{c:,.0f}' for c in res.creates_per_s)}",
-        f"- pod size: {res.sent_pod_bytes:,.0f} B sent, {res.stored_pod_bytes:,.0f} B stored "
-        "(defaults + managedFields)",
-        f"- fixed rate max latency: {', '.join(format(x['max_ms'], ',.0f') + ' ms' for x in res.latency)}",
-        f"- LIST ms per repetition: {', '.join(f'{t:.0f}' for t in res.list_ms)}",
-        f"- raw SQLite rows/s per repetition: {', '.join(f'{r:,.0f}' for r in res.sqlite_per_s)}",
-        f"- watch: writes ran at {w['writes_per_s']:,.0f} creates/s; the slowest watcher got its last event "
-        f"{w['lag_after_last_write_s']:.2f} s after the last write was acknowledged; "
-        f"{w['bytes'] / 1e9:.2f} GB read by {w['client_procs']:.0f} client process(es)",
-        f"- machine: {m['nproc']} CPUs, {m['cpu']}, {m['ram_gib']} GiB RAM, Python {m['python']}",
-    ])
+    return "\n".join(
+        [
+            f"- creates/s per repetition: {_join(res.creates_per_s, ',.0f')}",
+            f"- pod size: {res.sent_pod_bytes:,.0f} B sent, {res.stored_pod_bytes:,.0f} B stored "
+            "(defaults + managedFields)",
+            f"- fixed rate max latency: {_join([x['max_ms'] for x in res.latency], ',.0f', ' ms')}",
+            f"- LIST ms per repetition: {_join(res.list_ms, '.0f')}",
+            f"- raw SQLite rows/s per repetition: {_join(res.sqlite_per_s, ',.0f')}",
+            f"- watch: writes ran at {w['writes_per_s']:,.0f} creates/s; the slowest watcher got its last "
+            f"event {w['lag_after_last_write_s']:.2f} s after the last write was acknowledged; "
+            f"{w['bytes'] / 1e9:.2f} GB read by {w['client_procs']:.0f} client process(es)",
+            f"- machine: {m['nproc']} CPUs, {m['cpu']}, {m['ram_gib']} GiB RAM, Python {m['python']}; "
+            f"server code at {m['commit']}",
+        ]
+    )
 
 
 # ---------------------------------------------------------------------------- main
@@ -617,6 +725,8 @@ def main(argv: list[str] | None = None) -> int:
         plan = Plan(**{**asdict(plan), "watch_procs": args.watch_procs})
     started = time.perf_counter()
     res = run(plan, args.keep)
+    if args.quick:
+        print("_--quick run: reduced counts, not comparable with the targets' full sizes._\n")
     print(markdown(table_rows(res, plan)))
     print()
     print(details(res))

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from . import codec, discovery, errors
+from .admission import WebhookAdmission
 from .crud import Resources, WriteOptions
 from .handlers import ResourceHandlers
 from .lifecycle import CRD_KEY, Lifecycle
@@ -45,7 +46,8 @@ class APIServer:
         self.config = config
         self.store = Store(config.data_dir, history=config.history)
         self.registry = Registry()
-        self.resources = Resources(self.store, self.registry)
+        self.admission = WebhookAdmission(self.store, self.registry)
+        self.resources = Resources(self.store, self.registry, self.admission)
         self.handlers = ResourceHandlers(self.resources)
         self.lifecycle = Lifecycle(self.resources)
         self._tasks: list[asyncio.Task[Any]] = []
@@ -153,6 +155,7 @@ class APIServer:
         return ctx
 
     async def start(self) -> None:
+        await self.admission.start()
         await self._bootstrap()
         self._runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -187,4 +190,5 @@ class APIServer:
             w.close()
         if self._runner is not None:
             await self._runner.cleanup()
+        await self.admission.close()
         self.store.close()

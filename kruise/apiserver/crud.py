@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -130,6 +130,12 @@ class AdmissionRequest:
     obj: Obj | None
     old: Obj | None
     opts: WriteOptions
+    subresource: str | None = None  # None: opts.subresource
+    # (group, version, kind) of `obj` when a subresource takes another kind (Eviction, Scale, Binding)
+    kind: tuple[str, str, str] | None = None
+    delete_options: DeleteOptions | None = None
+    user_info: Obj | None = None  # authentication/v1 UserInfo of the requester; None: from the context
+    warnings: list[str] = field(default_factory=list)  # webhooks' warnings, for Warning headers
 
 
 class Admission(Protocol):
@@ -394,7 +400,14 @@ class Resources:
             if self.admission is not None:
                 await self.admission.validate(
                     AdmissionRequest(
-                        "DELETE", info, namespace, name, None, old, WriteOptions(dry_run=options.dry_run)
+                        "DELETE",
+                        info,
+                        namespace,
+                        name,
+                        None,
+                        old,
+                        WriteOptions(dry_run=options.dry_run),
+                        delete_options=options,
                     )
                 )
                 if self._changed_since(info, namespace, name, old):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import socket
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kruise.cli import CommandError
 
@@ -20,9 +19,12 @@ if TYPE_CHECKING:
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("manager", help="run the Kruise controllers and webhooks",
-                       description="Run the Kruise controllers (on the elected leader) and admission webhooks "
-                                   "(on every replica) against a cluster.")
+    p = sub.add_parser(
+        "manager",
+        help="run the Kruise controllers and webhooks",
+        description="Run the Kruise controllers (on the elected leader) and admission webhooks "
+        "(on every replica) against a cluster.",
+    )
     p.add_argument("--kubeconfig", help="kubeconfig path (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
     p.add_argument("--context", help="kubeconfig context")
     p.add_argument("--namespace", default="kruise-system", help="namespace for the lease and certificates")
@@ -31,13 +33,21 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--lease-duration", type=float, default=15.0, help="seconds (default 15)")
     p.add_argument("--renew-deadline", type=float, default=10.0, help="seconds (default 10)")
     p.add_argument("--retry-period", type=float, default=2.0, help="seconds (default 2)")
-    p.add_argument("--health-port", type=int, default=8081, help="/healthz /readyz /metrics port (0: any free)")
+    p.add_argument(
+        "--health-port", type=int, default=8081, help="/healthz /readyz /metrics port (0: any free)"
+    )
     p.add_argument("--webhook-host", default="127.0.0.1", help="webhook server bind address")
     p.add_argument("--webhook-port", type=int, default=9443, help="webhook server port")
-    p.add_argument("--webhook-url", default="",
-                   help="URL the API server calls (default https://<webhook-host>:<webhook-port>)")
-    p.add_argument("--webhook-service", default="",
-                   help="NAMESPACE/NAME of the Service in front of the webhook server (real clusters)")
+    p.add_argument(
+        "--webhook-url",
+        default="",
+        help="URL the API server calls (default https://<webhook-host>:<webhook-port>)",
+    )
+    p.add_argument(
+        "--webhook-service",
+        default="",
+        help="NAMESPACE/NAME of the Service in front of the webhook server (real clusters)",
+    )
     p.set_defaults(run=run)
 
 
@@ -46,10 +56,8 @@ async def _ensure_namespace(client: Client, name: str) -> None:
     from kruise.client.resources import NAMESPACES
 
     body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-    try:
+    with contextlib.suppress(AlreadyExists):
         await client.create(NAMESPACES, body)
-    except AlreadyExists:
-        pass
 
 
 def _webhook_config(args: argparse.Namespace) -> WebhookConfig:
@@ -82,13 +90,23 @@ async def serve(args: argparse.Namespace) -> None:
     except ConfigError as e:
         raise CommandError(str(e)) from e
     identity = args.identity or f"{socket.gethostname()}_{os.getpid()}"
-    election = None if args.no_leader_elect else LeaderElectionConfig(
-        namespace=args.namespace, name="kruise-manager", identity=identity, lease_duration=args.lease_duration,
-        renew_deadline=args.renew_deadline, retry_period=args.retry_period)
+    election = (
+        None
+        if args.no_leader_elect
+        else LeaderElectionConfig(
+            namespace=args.namespace,
+            name="kruise-manager",
+            identity=identity,
+            lease_duration=args.lease_duration,
+            renew_deadline=args.renew_deadline,
+            retry_period=args.retry_period,
+        )
+    )
     async with Client(config) as client:
         await _ensure_namespace(client, args.namespace)
-        manager = Manager(client, ManagerOptions(identity=identity, leader_election=election,
-                                                 health_port=args.health_port))
+        manager = Manager(
+            client, ManagerOptions(identity=identity, leader_election=election, health_port=args.health_port)
+        )
         webhooks = WebhookRuntime(client, _webhook_config(args))
         if webhooks.mutating or webhooks.validating:
             manager.add_runnable(webhooks.run, leader_only=False, name="webhooks")

@@ -37,14 +37,15 @@ def object_key(obj: Obj) -> str:
 
 
 def split_key(key: str) -> tuple[str, str]:
-    """"ns/name" -> ("ns", "name"); "name" -> ("", "name")."""
+    """ "ns/name" -> ("ns", "name"); "name" -> ("", "name")."""
     ns, _, name = key.rpartition("/")
     return ns, name
 
 
 class Controller:
-    def __init__(self, name: str, reconcile: Reconcile, *, workers: int = 2,
-                 queue: WorkQueue[str] | None = None) -> None:
+    def __init__(
+        self, name: str, reconcile: Reconcile, *, workers: int = 2, queue: WorkQueue[str] | None = None
+    ) -> None:
         self.name = name
         self.reconcile = reconcile
         self.workers = workers
@@ -98,8 +99,13 @@ class Controller:
             raise
         except Exception as e:
             self.metrics.reconcile_done("error", time.monotonic() - start)
-            log.warning("event=reconcile_error controller=%s key=%s error=%r", self.name, key, e,
-                        exc_info=log.isEnabledFor(logging.DEBUG))
+            log.warning(
+                "event=reconcile_error controller=%s key=%s error=%r",
+                self.name,
+                key,
+                e,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
             self.queue.add_rate_limited(key)
             return
         self.metrics.reconcile_done("success", time.monotonic() - start)

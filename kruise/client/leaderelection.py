@@ -62,8 +62,12 @@ class LeaderElector:
         try:
             done, _ = await asyncio.wait({lead_task, renew_task}, return_when=asyncio.FIRST_COMPLETED)
             if renew_task in done:
-                log.warning("event=leadership_lost lease=%s/%s identity=%s", self.config.namespace,
-                            self.config.name, self.config.identity)
+                log.warning(
+                    "event=leadership_lost lease=%s/%s identity=%s",
+                    self.config.namespace,
+                    self.config.name,
+                    self.config.identity,
+                )
         finally:
             for t in (lead_task, renew_task):
                 t.cancel()
@@ -78,8 +82,12 @@ class LeaderElector:
     async def _acquire(self) -> None:
         while True:
             if await self._try_acquire_or_renew():
-                log.info("event=leadership_acquired lease=%s/%s identity=%s", self.config.namespace,
-                         self.config.name, self.config.identity)
+                log.info(
+                    "event=leadership_acquired lease=%s/%s identity=%s",
+                    self.config.namespace,
+                    self.config.name,
+                    self.config.identity,
+                )
                 self.is_leader = True
                 return
             await self.clock.sleep(self.config.retry_period)
@@ -157,6 +165,8 @@ class LeaderElector:
             lease["spec"]["holderIdentity"] = ""
             lease["spec"]["leaseDurationSeconds"] = 1
             await self.client.update(LEASES, lease, namespace=cfg.namespace)
-            log.info("event=leadership_released lease=%s/%s identity=%s", cfg.namespace, cfg.name, cfg.identity)
+            log.info(
+                "event=leadership_released lease=%s/%s identity=%s", cfg.namespace, cfg.name, cfg.identity
+            )
         except (ApiError, OSError) as e:
             log.warning("event=lease_release_failed error=%s", e)

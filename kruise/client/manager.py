@@ -62,7 +62,9 @@ class Manager:
 
     def __post_init__(self) -> None:
         self.informers = SharedInformerFactory(self.client)
-        self.recorder = EventRecorder(ClientEventSink(self.client), self.options.component, self.options.identity)
+        self.recorder = EventRecorder(
+            ClientEventSink(self.client), self.options.component, self.options.identity
+        )
         self.leading = asyncio.Event()
         self.ready = False
         self.health_port = self.options.health_port
@@ -118,7 +120,7 @@ class Manager:
     # ------------------------------------------------------------------ health and metrics
     async def _serve_health(self) -> web.AppRunner:
         app = web.Application()
-        app.router.add_get("/healthz", lambda _r: web.Response(text="ok"))
+        app.router.add_get("/healthz", _ok)
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -150,3 +152,7 @@ async def run_until_signalled(manager: Manager) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     await manager.run(stop)
+
+
+async def _ok(_request: web.Request) -> web.Response:
+    return web.Response(text="ok")

@@ -8,17 +8,30 @@ _BUCKETS = (0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 
 
 QUEUE_DEPTH = Gauge("workqueue_depth", "Current depth of the work queue.", ["name"])
 QUEUE_ADDS = Counter("workqueue_adds_total", "Adds handled by the work queue.", ["name"])
-QUEUE_RETRIES = Counter("workqueue_retries_total", "Rate-limited re-adds handled by the work queue.", ["name"])
-QUEUE_LATENCY = Histogram("workqueue_queue_duration_seconds", "Seconds an item waits in the queue before a worker "
-                          "takes it.", ["name"], buckets=_BUCKETS)
-WORK_DURATION = Histogram("workqueue_work_duration_seconds", "Seconds a worker spends on an item.", ["name"],
-                          buckets=_BUCKETS)
-RECONCILES = Counter("controller_runtime_reconcile_total", "Reconciles per controller and result.",
-                     ["controller", "result"])
-RECONCILE_ERRORS = Counter("controller_runtime_reconcile_errors_total", "Reconcile errors per controller.",
-                           ["controller"])
-RECONCILE_TIME = Histogram("controller_runtime_reconcile_time_seconds", "Reconcile duration per controller.",
-                           ["controller"], buckets=_BUCKETS)
+QUEUE_RETRIES = Counter(
+    "workqueue_retries_total", "Rate-limited re-adds handled by the work queue.", ["name"]
+)
+QUEUE_LATENCY = Histogram(
+    "workqueue_queue_duration_seconds",
+    "Seconds an item waits in the queue before a worker takes it.",
+    ["name"],
+    buckets=_BUCKETS,
+)
+WORK_DURATION = Histogram(
+    "workqueue_work_duration_seconds", "Seconds a worker spends on an item.", ["name"], buckets=_BUCKETS
+)
+RECONCILES = Counter(
+    "controller_runtime_reconcile_total", "Reconciles per controller and result.", ["controller", "result"]
+)
+RECONCILE_ERRORS = Counter(
+    "controller_runtime_reconcile_errors_total", "Reconcile errors per controller.", ["controller"]
+)
+RECONCILE_TIME = Histogram(
+    "controller_runtime_reconcile_time_seconds",
+    "Reconcile duration per controller.",
+    ["controller"],
+    buckets=_BUCKETS,
+)
 
 
 class PrometheusQueueMetrics:

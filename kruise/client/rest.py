@@ -242,7 +242,7 @@ class Client:
         field_manager: str | None = None,
         dry_run: bool = False,
     ) -> Obj:
-        ns = _ns(res, namespace or _meta(body).get("namespace"))
+        ns = _ns(res, namespace or _body_namespace(res, body))
         params = _params(fieldManager=field_manager, dryRun="All" if dry_run else None)
         return await self._json("POST", res.path(ns), body=body, params=params)
 
@@ -257,9 +257,12 @@ class Client:
         subresource: str | None = None,
     ) -> Obj:
         """PUT the whole object; metadata.resourceVersion makes it a compare-and-swap (Conflict)."""
-        ns = _ns(res, namespace or _meta(body).get("namespace"))
+        ns = _ns(res, namespace or _body_namespace(res, body))
+        name = _meta(body).get("name")
+        if not name:
+            raise ValueError("update needs metadata.name in the body")
         params = _params(fieldManager=field_manager, dryRun="All" if dry_run else None)
-        path = res.path(ns, _meta(body).get("name") or "", subresource)
+        path = res.path(ns, name, subresource)
         return await self._json("PUT", path, body=body, params=params)
 
     async def update_status(
@@ -352,7 +355,9 @@ class Client:
     ) -> Any:
         """Any path (subresources such as binding, eviction, scale, log): decoded JSON, else text."""
         method = method.upper()
-        idempotent = method in _IDEMPOTENT or (method == "PATCH" and content_type != PATCH_CONTENT_TYPES["json"])
+        idempotent = method in _IDEMPOTENT or (
+            method == "PATCH" and content_type != PATCH_CONTENT_TYPES["json"]
+        )
         data, ctype = _encode(body, content_type)
         resp = await self._send(
             method, path, params=dict(params or {}), body=data, content_type=ctype, accept=accept,
@@ -505,7 +510,13 @@ async def _lines(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
 def _ns(res: Resource, namespace: str | None) -> str | None:
     if res.namespaced and not namespace:
         raise ValueError(f"{res.plural} is namespaced: a namespace is required")
-    return namespace if res.namespaced else None
+    if not res.namespaced and namespace:
+        raise ValueError(f"{res.plural} is cluster-scoped: got namespace {namespace!r}")
+    return namespace
+
+
+def _body_namespace(res: Resource, body: Any) -> str | None:
+    return _meta(body).get("namespace") if res.namespaced else None
 
 
 def _meta(body: Any) -> Obj:

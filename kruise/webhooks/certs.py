@@ -49,28 +49,50 @@ class CertBundle:
 
 
 def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _new_ca(now: dt.datetime, days: int) -> tuple[bytes, bytes]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kruise-webhook-ca")])
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                     content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM), _pem_key(key)
 
 
-def issue(dns_names: list[str], ips: list[str], *, validity: dt.timedelta, ca: tuple[bytes, bytes] | None = None,
-          ca_days: int = 3650) -> CertBundle:
+def issue(
+    dns_names: list[str],
+    ips: list[str],
+    *,
+    validity: dt.timedelta,
+    ca: tuple[bytes, bytes] | None = None,
+    ca_days: int = 3650,
+) -> CertBundle:
     """A serving certificate for the names, signed by `ca` (PEM cert, PEM key) or by a new CA."""
     now = dt.datetime.now(dt.UTC)
     ca_pem, ca_key_pem = ca or _new_ca(now, ca_days)
@@ -81,9 +103,14 @@ def issue(dns_names: list[str], ips: list[str], *, validity: dt.timedelta, ca: t
     sans += [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
     cert = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, dns_names[0] if dns_names else ips[0])]))
-        .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + validity)
+        .subject_name(
+            x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, dns_names[0] if dns_names else ips[0])])
+        )
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + validity)
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
@@ -135,9 +162,13 @@ class CertManager:
                 return current
             ca = (current.ca_pem, current.ca_key_pem) if current else None
             bundle = issue(self.dns_names, self.ips, validity=self.validity, ca=ca)
-            body = {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
-                    "metadata": {"name": self.secret_name, "namespace": self.namespace},
-                    "data": to_secret_data(bundle)}
+            body = {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "kubernetes.io/tls",
+                "metadata": {"name": self.secret_name, "namespace": self.namespace},
+                "data": to_secret_data(bundle),
+            }
             try:
                 if secret is None:
                     await self.client.create(SECRETS, body, namespace=self.namespace)
@@ -146,7 +177,11 @@ class CertManager:
                     await self.client.update(SECRETS, body, namespace=self.namespace)
             except (AlreadyExists, Conflict):
                 continue  # another replica wrote it first: use theirs
-            log.info("event=webhook_cert_issued secret=%s/%s not_after=%s", self.namespace, self.secret_name,
-                     bundle.not_after.isoformat())
+            log.info(
+                "event=webhook_cert_issued secret=%s/%s not_after=%s",
+                self.namespace,
+                self.secret_name,
+                bundle.not_after.isoformat(),
+            )
             return bundle
         raise RuntimeError("could not settle the webhook certificate Secret after 5 attempts")

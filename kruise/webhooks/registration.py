@@ -45,8 +45,12 @@ class Endpoint:
         if self.url:
             cfg["url"] = self.url.rstrip("/") + path
         else:
-            cfg["service"] = {"namespace": self.service_namespace, "name": self.service_name,
-                              "port": self.service_port, "path": path}
+            cfg["service"] = {
+                "namespace": self.service_namespace,
+                "name": self.service_name,
+                "port": self.service_port,
+                "path": path,
+            }
         return cfg
 
 
@@ -70,8 +74,12 @@ def _entry(spec: WebhookSpec, endpoint: Endpoint, ca_pem: bytes) -> Obj:
 
 
 async def _upsert(client: Client, res: Resource, kind: str, name: str, webhooks: list[Obj]) -> Obj:
-    body = {"apiVersion": "admissionregistration.k8s.io/v1", "kind": kind, "metadata": {"name": name},
-            "webhooks": webhooks}
+    body = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": kind,
+        "metadata": {"name": name},
+        "webhooks": webhooks,
+    }
     for _ in range(5):
         try:
             current = await client.get(res, name)
@@ -91,12 +99,29 @@ async def _upsert(client: Client, res: Resource, kind: str, name: str, webhooks:
     raise RuntimeError(f"could not register {kind} {name}")
 
 
-async def register(client: Client, name: str, endpoint: Endpoint, ca_pem: bytes, *,
-                   mutating: Sequence[WebhookSpec] = (), validating: Sequence[WebhookSpec] = ()) -> None:
+async def register(
+    client: Client,
+    name: str,
+    endpoint: Endpoint,
+    ca_pem: bytes,
+    *,
+    mutating: Sequence[WebhookSpec] = (),
+    validating: Sequence[WebhookSpec] = (),
+) -> None:
     """Create or update `<name>` configurations so they match exactly the given webhooks."""
     if mutating:
-        await _upsert(client, MUTATING_WEBHOOKS, "MutatingWebhookConfiguration", name,
-                      [_entry(s, endpoint, ca_pem) for s in mutating])
+        await _upsert(
+            client,
+            MUTATING_WEBHOOKS,
+            "MutatingWebhookConfiguration",
+            name,
+            [_entry(s, endpoint, ca_pem) for s in mutating],
+        )
     if validating:
-        await _upsert(client, VALIDATING_WEBHOOKS, "ValidatingWebhookConfiguration", name,
-                      [_entry(s, endpoint, ca_pem) for s in validating])
+        await _upsert(
+            client,
+            VALIDATING_WEBHOOKS,
+            "ValidatingWebhookConfiguration",
+            name,
+            [_entry(s, endpoint, ca_pem) for s in validating],
+        )

@@ -40,9 +40,15 @@ class WebhookRuntime:
 
     def __post_init__(self) -> None:
         self.server = WebhookServer(self.config.host, self.config.port)
-        self.certs = CertManager(self.client, self.config.namespace, self.config.secret_name,
-                                 self.config.dns_names, self.config.ips, self.config.validity,
-                                 self.config.rotate_before)
+        self.certs = CertManager(
+            self.client,
+            self.config.namespace,
+            self.config.secret_name,
+            self.config.dns_names,
+            self.config.ips,
+            self.config.validity,
+            self.config.rotate_before,
+        )
         self.bundle: CertBundle | None = None
         self.serving = asyncio.Event()
 
@@ -56,8 +62,14 @@ class WebhookRuntime:
 
     async def _apply(self, bundle: CertBundle) -> None:
         self.server.load_certs(bundle)
-        await register(self.client, self.config.configuration_name, self.config.endpoint, bundle.ca_pem,
-                       mutating=[s for s, _ in self.mutating], validating=[s for s, _ in self.validating])
+        await register(
+            self.client,
+            self.config.configuration_name,
+            self.config.endpoint,
+            bundle.ca_pem,
+            mutating=[s for s, _ in self.mutating],
+            validating=[s for s, _ in self.validating],
+        )
         self.bundle = bundle
 
     async def run(self) -> None:

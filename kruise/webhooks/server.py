@@ -55,8 +55,12 @@ Handler = Callable[[Obj], Awaitable[Decision]]
 def review_response(request: Obj, decision: Decision) -> Obj:
     response: Obj = {"uid": request.get("uid", ""), "allowed": decision.allowed}
     if not decision.allowed:
-        response["status"] = {"code": decision.code, "message": decision.message, "reason": decision.reason,
-                              "status": "Failure"}
+        response["status"] = {
+            "code": decision.code,
+            "message": decision.message,
+            "reason": decision.reason,
+            "status": "Failure",
+        }
     elif decision.patched is not None:
         ops = json_patch(request.get("object"), decision.patched)
         if ops:
@@ -89,7 +93,7 @@ class WebhookServer:
     async def start(self) -> None:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_post("/{path:.*}", self._serve)
-        app.router.add_get("/healthz", lambda _r: web.Response(text="ok"))
+        app.router.add_get("/healthz", _ok)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self._ssl)
@@ -97,8 +101,12 @@ class WebhookServer:
         server = site._server
         if self.port == 0 and server is not None:
             self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        log.info("event=webhook_server_started address=%s:%d paths=%s", self.host, self.port,
-                 ",".join(sorted(self._handlers)))
+        log.info(
+            "event=webhook_server_started address=%s:%d paths=%s",
+            self.host,
+            self.port,
+            ",".join(sorted(self._handlers)),
+        )
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -120,5 +128,13 @@ class WebhookServer:
             decision = await handler(admission)
         except Exception as e:  # a handler bug must not hang the API server: answer with a denial
             log.exception("event=webhook_handler_failed path=%s", request.path)
-            decision = deny(f"internal error in webhook {request.path}: {e}", code=500, reason="InternalError")
-        return web.Response(body=orjson.dumps(review_response(admission, decision)), content_type="application/json")
+            decision = deny(
+                f"internal error in webhook {request.path}: {e}", code=500, reason="InternalError"
+            )
+        return web.Response(
+            body=orjson.dumps(review_response(admission, decision)), content_type="application/json"
+        )
+
+
+async def _ok(_request: web.Request) -> web.Response:
+    return web.Response(text="ok")

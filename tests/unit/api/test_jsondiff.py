@@ -17,8 +17,11 @@ from kruise.apiserver.patch import apply_json_patch
         ({}, {"x/y": {"~": 1}}, [{"op": "add", "path": "/x~1y", "value": {"~": 1}}]),
         ({"l": [1, 2]}, {"l": [1, 2, 3]}, [{"op": "add", "path": "/l/-", "value": 3}]),
         ({"l": [1, 2]}, {"l": [2]}, [{"op": "replace", "path": "/l", "value": [2]}]),
-        ({"m": {"k": "v"}}, {"m": {"k": "w", "n": 1}},
-         [{"op": "replace", "path": "/m/k", "value": "w"}, {"op": "add", "path": "/m/n", "value": 1}]),
+        (
+            {"m": {"k": "v"}},
+            {"m": {"k": "w", "n": 1}},
+            [{"op": "replace", "path": "/m/k", "value": "w"}, {"op": "add", "path": "/m/n", "value": 1}],
+        ),
     ],
 )
 def test_json_patch_ops(a: object, b: object, ops: list) -> None:
@@ -27,12 +30,16 @@ def test_json_patch_ops(a: object, b: object, ops: list) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
 
-@given(st.dictionaries(st.text(max_size=4), json_values, max_size=5),
-       st.dictionaries(st.text(max_size=4), json_values, max_size=5))
+@given(
+    st.dictionaries(st.text(max_size=4), json_values, max_size=5),
+    st.dictionaries(st.text(max_size=4), json_values, max_size=5),
+)
 def test_applying_the_diff_gives_the_target(a: dict, b: dict) -> None:
     assert apply_json_patch(a, json_patch(a, b)) == b

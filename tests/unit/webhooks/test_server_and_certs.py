@@ -14,8 +14,11 @@ REQUEST = {"uid": "123", "object": {"metadata": {"name": "p", "labels": {"a": "1
 
 def test_allowed_without_changes() -> None:
     out = review_response(REQUEST, allow(["careful"]))
-    assert out == {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-                   "response": {"uid": "123", "allowed": True, "warnings": ["careful"]}}
+    assert out == {
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "response": {"uid": "123", "allowed": True, "warnings": ["careful"]},
+    }
 
 
 def test_mutation_becomes_json_patch() -> None:
@@ -23,14 +26,17 @@ def test_mutation_becomes_json_patch() -> None:
     response = review_response(REQUEST, mutate(changed))["response"]
     assert response["patchType"] == "JSONPatch"
     assert orjson.loads(base64.b64decode(response["patch"])) == [
-        {"op": "add", "path": "/metadata/labels/b", "value": "2"}]
+        {"op": "add", "path": "/metadata/labels/b", "value": "2"}
+    ]
 
 
 def test_denial_carries_status() -> None:
     response = review_response(REQUEST, deny("no pods named p", code=422, reason="Invalid"))["response"]
-    assert response == {"uid": "123", "allowed": False,
-                        "status": {"code": 422, "message": "no pods named p", "reason": "Invalid",
-                                   "status": "Failure"}}
+    assert response == {
+        "uid": "123",
+        "allowed": False,
+        "status": {"code": 422, "message": "no pods named p", "reason": "Invalid", "status": "Failure"},
+    }
 
 
 def test_issued_certificate_chain_and_names() -> None:

@@ -7,7 +7,6 @@ bookkeeping, status-subresource separation, managedFields tracking and finalizer
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,7 +17,7 @@ from .apply import ApplyConflict, server_side_apply, track_update
 from .builtin_types import schema_for_builtin
 from .defaults import ServiceIPs, apply_builtin_defaults, default_service
 from .errors import APIError, FieldError
-from .meta import generate_name, new_uid, now, rfc3339, spec_part, without_volatile_meta
+from .meta import clone, generate_name, new_uid, now, rfc3339, spec_part, without_volatile_meta
 from .patch import PatchError, apply_json_patch, apply_merge_patch, apply_strategic_merge_patch
 from .registry import Registry, ResourceInfo
 from .schema import apply_defaults as schema_defaults
@@ -211,7 +210,9 @@ class Resources:
         self._before_create(info, obj)
         if opts.dry_run:
             return obj
-        return self.store.write(info.storage_key, ADDED, obj).obj
+        entry = self.store.write(info.storage_key, ADDED, obj)
+        await self.store.durable()
+        return entry.obj
 
     # ------------------------------------------------------------------ update
     async def update(
@@ -230,7 +231,7 @@ class Resources:
                 f"the name of the object ({body_name}) does not match the name on the URL ({name})"
             )
         obj["metadata"]["name"] = name
-        return await self.update_with(info, namespace, name, lambda _current: copy.deepcopy(obj), opts)
+        return await self.update_with(info, namespace, name, lambda _current: clone(obj), opts)
 
     async def update_with(
         self,
@@ -282,8 +283,11 @@ class Resources:
             if opts.dry_run:
                 return new
             if self._ready_to_vanish(new):
-                return self.store.delete(info.storage_key, new).obj
-            return self.store.write(info.storage_key, MODIFIED, new, prev=old).obj
+                entry = self.store.delete(info.storage_key, new)
+            else:
+                entry = self.store.write(info.storage_key, MODIFIED, new, prev=old)
+            await self.store.durable()
+            return entry.obj
         raise errors.conflict(
             info.resource, name, "the object kept changing while admission webhooks ran", info.group
         )
@@ -320,7 +324,7 @@ class Resources:
         return obj, False
 
     def _patched(self, info: ResourceInfo, old: Obj, content_type: str, body: Any) -> Obj:
-        current = copy.deepcopy(old)
+        current = clone(old)
         current["apiVersion"] = info.api_version
         try:
             if content_type == JSON_PATCH:
@@ -372,7 +376,7 @@ class Resources:
 
     def _apply_merge(self, info: ResourceInfo, live: Obj | None, applied: Obj, opts: WriteOptions) -> Obj:
         if live is not None:
-            live = copy.deepcopy(live)
+            live = clone(live)
             live["apiVersion"] = info.api_version
         try:
             return server_side_apply(
@@ -412,7 +416,9 @@ class Resources:
                 )
                 if self._changed_since(info, namespace, name, old):
                     continue
-            return self._delete_now(info, namespace, name, old, options)
+            result = self._delete_now(info, namespace, name, old, options)
+            await self.store.durable()
+            return result
         raise errors.conflict(
             info.resource, name, "the object kept changing while admission webhooks ran", info.group
         )
@@ -438,7 +444,7 @@ class Resources:
                 f"{meta.get('resourceVersion')}",
                 info.group,
             )
-        new = copy.deepcopy(old)
+        new = clone(old)
         nmeta = new["metadata"]
         finalizers = list(nmeta.get("finalizers") or [])
         if options.propagation == "Foreground" and "foregroundDeletion" not in finalizers:
@@ -625,7 +631,7 @@ class Resources:
 
     def _prepare_update(self, info: ResourceInfo, obj: Obj, old: Obj, subresource: str) -> Obj:
         if subresource == "status":
-            new = copy.deepcopy(old)
+            new = clone(old)
             if "status" in obj:
                 new["status"] = obj["status"]
             else:

@@ -25,6 +25,9 @@ from .watchcache import Entry, TooOld, Watcher, WatchEvent
 Obj = dict[str, Any]
 
 BOOKMARK_INTERVAL = 5.0
+_STREAM_LIST_ABOVE = 500  # items; smaller lists are answered in one piece
+_LIST_CHUNK = 1 << 20
+_WATCH_COALESCE = 0.01
 
 
 def field_manager(request: web.Request) -> str:
@@ -64,7 +67,7 @@ class ResourceHandlers:
             if method == "GET":
                 if target.watch_path or _is_true(request.query.get("watch")):
                     return await self.watch(request, info, target.namespace)
-                return self.list(request, info, target.namespace)
+                return await self.list(request, info, target.namespace)
             if method == "POST":
                 if info.namespaced and target.namespace is None:
                     raise errors.method_not_allowed()
@@ -130,7 +133,9 @@ class ResourceHandlers:
             return checks[0]
         return lambda o: all(c(o) for c in checks)
 
-    def list(self, request: web.Request, info: ResourceInfo, namespace: str | None) -> web.Response:
+    async def list(
+        self, request: web.Request, info: ResourceInfo, namespace: str | None
+    ) -> web.StreamResponse:
         q = request.query
         rv_param = q.get("resourceVersion", "")
         match = q.get("resourceVersionMatch", "")
@@ -169,11 +174,11 @@ class ResourceHandlers:
             list_meta["continue"] = _encode_continue(last, list_rv)
             list_meta["remainingItemCount"] = len(entries) - limit
             entries = entries[:limit]
-        return self._list_response(request, info, entries, list_meta)
+        return await self._list_response(request, info, entries, list_meta)
 
-    def _list_response(
+    async def _list_response(
         self, request: web.Request, info: ResourceInfo, entries: list[Entry], list_meta: Obj
-    ) -> web.Response:
+    ) -> web.StreamResponse:
         view = tableview.wanted_view(request.headers.get("Accept"))
         if view is not None:
             kind, version = view
@@ -201,8 +206,31 @@ class ResourceHandlers:
             + orjson.dumps(list_meta)
             + b',"items":['
         )
-        body = head + b",".join(self._raw_for(info, e) for e in entries) + b"]}"
-        return codec.json_response(body)
+        if len(entries) <= _STREAM_LIST_ABOVE:
+            body = head + b",".join(self._raw_for(info, e) for e in entries) + b"]}"
+            return codec.json_response(body)
+        return await self._stream_list(request, info, head, entries)
+
+    async def _stream_list(
+        self, request: web.Request, info: ResourceInfo, head: bytes, entries: list[Entry]
+    ) -> web.StreamResponse:
+        """Large lists go out in ~1 MB chunks: no single copy of the whole body, first byte at once."""
+        resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        chunk: list[bytes] = [head]
+        size = 0
+        for i, e in enumerate(entries):
+            raw = self._raw_for(info, e)
+            chunk.append(raw if i == 0 else b"," + raw)
+            size += len(raw)
+            if size >= _LIST_CHUNK:
+                await resp.write(b"".join(chunk))
+                chunk, size = [], 0
+        chunk.append(b"]}")
+        await resp.write(b"".join(chunk))
+        await resp.write_eof()
+        return resp
 
     def _raw_for(self, info: ResourceInfo, e: Entry) -> bytes:
         """Stored bytes, or the object re-labelled when served through another CRD version."""
@@ -238,10 +266,14 @@ class ResourceHandlers:
                 if predicate is None or predicate(e.obj):
                     ev = WatchEvent(e.rv, ADDED, info.storage_key, "", "", e.obj, self._raw_for(info, e))
                     initial.append(render(ADDED, ev) if render else ev.line())
+            watcher.min_rv = cache.rv
         else:
             try:
-                for ev in cache.events_after(info.storage_key, _parse_rv(rv_param)):
+                start = _parse_rv(rv_param)
+                for ev in cache.events_after(info.storage_key, start):
                     watcher.offer(ev)
+                # the listed state may include writes still being committed: never repeat those
+                watcher.min_rv = max(start, cache.published_rv)
             except TooOld as e:
                 status = errors.gone(f"too old resource version: {rv_param} ({e.oldest})").status()
                 error_line = b'{"type":"ERROR","object":' + orjson.dumps(status) + b"}\n"
@@ -268,6 +300,13 @@ class ResourceHandlers:
                 if transport is None or transport.is_closing():
                     break
                 if batch:
+                    # Under a stream of events, write at most every _WATCH_COALESCE seconds so a
+                    # hundred watchers do not each pay a socket write per event; a lone event
+                    # still goes out at once.
+                    wait = _WATCH_COALESCE - (time.monotonic() - last_sent)
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                        batch += watcher.take()
                     await resp.write(b"".join(batch))
                     last_sent = time.monotonic()
                 elif bookmarks and time.monotonic() - last_sent >= BOOKMARK_INTERVAL:

@@ -67,6 +67,7 @@ class Lifecycle:
         if ns["metadata"].get("finalizers"):
             return False  # someone else's finalizer still holds it
         self.store.delete("/namespaces", dict(ns, spec={**(ns.get("spec") or {}), "finalizers": []}))
+        await self.store.durable()
         log.info("event=namespace_deleted name=%s", name)
         return True
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 import random
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # as Kubernetes' generateName: no vowels, no confusables
 _NAME_SUFFIX_LEN = 5
@@ -34,8 +35,9 @@ def generate_name(prefix: str) -> str:
     return prefix + "".join(random.choices(_NAME_ALPHABET, k=_NAME_SUFFIX_LEN))
 
 
-def deep_copy(obj: Any) -> Any:
-    return copy.deepcopy(obj)
+def clone(obj: Any) -> Any:
+    """Deep copy of a JSON document; several times faster than copy.deepcopy."""
+    return orjson.loads(orjson.dumps(obj))
 
 
 def without_volatile_meta(obj: dict[str, Any]) -> dict[str, Any]:

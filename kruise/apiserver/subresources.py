@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -11,7 +10,7 @@ from kruise.api.selectors import label_selector_from_dict
 
 from . import codec, errors
 from .crud import APPLY_PATCH, DeleteOptions, WriteOptions
-from .meta import now, rfc3339
+from .meta import clone, now, rfc3339
 from .patch import PatchError, apply_json_patch, apply_merge_patch
 from .registry import ResourceInfo
 
@@ -139,7 +138,7 @@ async def _scale(
     rv = (new_scale.get("metadata") or {}).get("resourceVersion")
     if rv and rv != current["metadata"]["resourceVersion"]:
         raise errors.stale_update(info.resource, name, info.group)
-    updated = copy.deepcopy(current)
+    updated = clone(current)
     _set(updated, _paths(info)[0], replicas)
     obj = await h.resources.update(info, namespace, name, updated, h._write_options(request))
     return codec.json_response(_scale_of(info, obj))
@@ -160,7 +159,7 @@ async def _binding(
     current = (pod.get("spec") or {}).get("nodeName")
     if current:
         raise errors.conflict("pods", name, f'pod {name} is already assigned to node "{current}"')
-    new = copy.deepcopy(pod)
+    new = clone(pod)
     new["spec"]["nodeName"] = node
     conditions = [
         c for c in (new.setdefault("status", {}).get("conditions") or []) if c.get("type") != "PodScheduled"
@@ -230,7 +229,7 @@ async def _finalize(h: ResourceHandlers, request: web.Request, info: ResourceInf
     body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
     ns = h.resources.get(info, "", name)
     finalizers = ((body.get("spec") or {}).get("finalizers") if isinstance(body, dict) else None) or []
-    new = copy.deepcopy(ns)
+    new = clone(ns)
     new.setdefault("spec", {})["finalizers"] = finalizers
     obj = await h.resources.update(info, "", name, new, WriteOptions(manager="namespace-controller"))
     return codec.json_response(obj)

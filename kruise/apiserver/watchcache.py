@@ -60,9 +60,11 @@ class Watcher:
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
     overflowed: bool = False
+    # events at or below this were already delivered (initial state or history replay)
+    min_rv: int = 0
 
     def offer(self, ev: WatchEvent) -> None:
-        if self.closed:
+        if self.closed or ev.rv <= self.min_rv:
             return
         if self.namespace is not None and ev.namespace != self.namespace:
             return
@@ -94,6 +96,10 @@ class Watcher:
         self.closed = True
         self.wakeup.set()
 
+    def take(self) -> list[bytes]:
+        batch, self.pending = self.pending, []
+        return batch
+
     async def next_batch(self, timeout: float | None) -> list[bytes]:
         if not self.pending and not self.closed:
             self.wakeup.clear()
@@ -116,7 +122,8 @@ class WatchCache:
         self.objects: dict[str, dict[tuple[str, str], Entry]] = {}
         self.history: deque[WatchEvent] = deque(maxlen=history)
         self.watchers: dict[str, set[Watcher]] = {}
-        self.rv = 0
+        self.rv = 0  # newest revision applied (reads see it)
+        self.published_rv = 0  # newest revision committed and handed to watchers
         # resume from rv > floor is served from history
         self.floor = 0
 
@@ -144,6 +151,11 @@ class WatchCache:
 
     def record(self, ev: WatchEvent) -> None:
         """Apply one committed revision and fan it out."""
+        self.apply(ev)
+        self.publish(ev)
+
+    def apply(self, ev: WatchEvent) -> None:
+        """Make a revision visible to reads."""
         b = self.bucket(ev.storage_key)
         key = (ev.namespace, ev.name)
         if ev.type == DELETED:
@@ -151,6 +163,10 @@ class WatchCache:
         else:
             b[key] = Entry(ev.obj, ev.raw, ev.rv)
         self.rv = ev.rv
+
+    def publish(self, ev: WatchEvent) -> None:
+        """Add a committed revision to the history and hand it to watchers."""
+        self.published_rv = ev.rv
         if len(self.history) == self.history.maxlen:
             self.floor = self.history[0].rv
         self.history.append(ev)
@@ -164,6 +180,7 @@ class WatchCache:
         self.floor = floor
         if events:
             self.rv = max(self.rv, events[-1].rv)
+        self.published_rv = self.rv
 
     # ---- watch
     def events_after(self, storage_key: str, rv: int) -> list[WatchEvent]:

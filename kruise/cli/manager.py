@@ -72,9 +72,8 @@ def _webhook_config(args: argparse.Namespace) -> WebhookConfig:
         config.endpoint = Endpoint(service_namespace=ns, service_name=name)
         config.dns_names = [f"{name}.{ns}.svc", f"{name}.{ns}.svc.cluster.local"]
         config.ips = []
-    else:
-        host = "127.0.0.1" if args.webhook_host in ("0.0.0.0", "::") else args.webhook_host
-        config.endpoint = Endpoint(url=args.webhook_url or f"https://{host}:{args.webhook_port}")
+    elif args.webhook_url:
+        config.endpoint = Endpoint(url=args.webhook_url)
     return config
 
 

@@ -54,7 +54,7 @@ class Informer:
         field_selector: str | None = None,
         resync_period: float | None = None,
         *,
-        page_size: int | None = None,
+        page_size: int | None = 500,
         indexers: dict[str, IndexFunc] | None = None,
     ) -> None:
         self.client = client
@@ -63,7 +63,7 @@ class Informer:
         self.label_selector = label_selector
         self.field_selector = field_selector
         self.resync_period = resync_period
-        # None: one unpaged list, which every server answers as a single consistent snapshot.
+        # Pages bound the transient memory of a big list; None asks for everything at once.
         self.page_size = page_size
         self._cache = Indexer(indexers)
         self._handlers: list[_Handler] = []
@@ -163,21 +163,26 @@ class Informer:
                 await asyncio.sleep(delay)
 
     async def _list(self) -> None:
-        listed = await self.client.list_all(
+        fresh: dict[str, Obj] = {}
+        rv = ""
+        pages = self.client.list_pages(
             self.resource,
             namespace=self.namespace,
             label_selector=self.label_selector,
             field_selector=self.field_selector,
             page_size=self.page_size,
         )
+        async with contextlib.aclosing(pages) as stream:
+            async for page in stream:
+                rv = rv or str((page.get("metadata") or {}).get("resourceVersion") or "")
+                # Strip each page as it arrives, so the next page reuses the memory freed.
+                for obj in page.get("items") or ():
+                    self._prepare(obj)
+                    fresh[object_key(obj)] = obj
         self.lists += 1
-        fresh: dict[str, Obj] = {}
-        for obj in listed["items"]:
-            self._prepare(obj)
-            fresh[object_key(obj)] = obj
         previous = {object_key(o): o for o in self._cache.list()}
         self._cache.replace(fresh.values())
-        self._rv = str(listed["metadata"].get("resourceVersion") or "")
+        self._rv = rv
         for key, old in previous.items():
             if key not in fresh:
                 self._dispatch_delete(old)

@@ -23,7 +23,8 @@ class WebhookConfig:
     configuration_name: str = "kruise-manager"
     host: str = "127.0.0.1"
     port: int = 9443
-    endpoint: Endpoint = field(default_factory=lambda: Endpoint(url="https://127.0.0.1:9443"))
+    # None: the API server calls https://<host>:<bound port> (the embedded cluster)
+    endpoint: Endpoint | None = None
     dns_names: list[str] = field(default_factory=lambda: ["localhost"])
     ips: list[str] = field(default_factory=lambda: ["127.0.0.1"])
     validity: dt.timedelta = dt.timedelta(days=365)
@@ -60,24 +61,26 @@ class WebhookRuntime:
         self.validating.append((spec, handler))
         self.server.register(spec.path, handler)
 
+    def endpoint(self) -> Endpoint:
+        if self.config.endpoint is not None:
+            return self.config.endpoint
+        host = "127.0.0.1" if self.config.host in ("0.0.0.0", "::") else self.config.host
+        return Endpoint(url=f"https://{host}:{self.server.port}")
+
     async def _apply(self, bundle: CertBundle) -> None:
         self.server.load_certs(bundle)
-        await register(
-            self.client,
-            self.config.configuration_name,
-            self.config.endpoint,
-            bundle.ca_pem,
-            mutating=[s for s, _ in self.mutating],
-            validating=[s for s, _ in self.validating],
-        )
+        await register(self.client, self.config.configuration_name, self.endpoint(), bundle.ca_pem,
+                       mutating=[s for s, _ in self.mutating], validating=[s for s, _ in self.validating])
         self.bundle = bundle
 
     async def run(self) -> None:
         """Serve until cancelled (on every manager replica), re-checking the certificate periodically."""
-        await self._apply(await self.certs.ensure())
+        bundle = await self.certs.ensure()
+        self.server.load_certs(bundle)
         await self.server.start()
-        self.serving.set()
         try:
+            await self._apply(bundle)
+            self.serving.set()
             while True:
                 await asyncio.sleep(self.config.check_interval)
                 await self.rotate_if_needed()

@@ -4,7 +4,7 @@
 `warning_header` let the HTTP layer collect webhooks' warnings and send them as Warning headers.
 """
 
-from .context import request_scope, unique_warnings, warning_header
+from .context import request_scope, set_user, unique_warnings, warning_header
 from .plugin import WebhookAdmission
 
-__all__ = ["WebhookAdmission", "request_scope", "unique_warnings", "warning_header"]
+__all__ = ["WebhookAdmission", "request_scope", "set_user", "unique_warnings", "warning_header"]

@@ -32,6 +32,11 @@ def request_scope(user_info: Obj | None = None) -> Iterator[list[str]]:
         _user.reset(user_token)
 
 
+def set_user(user_info: Obj) -> None:
+    """Record who is asking, once authentication knows (inside a `request_scope`)."""
+    _user.set(user_info)
+
+
 def scope_warnings() -> list[str] | None:
     return _warnings.get()
 

@@ -9,8 +9,10 @@ what a failed call means; dry-run requests refused for webhooks with side effect
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +55,7 @@ class _Call:
     request: AdmissionRequest
     user_info: Obj
     options: Obj
+    equivalents: Callable[[], list[tuple[GVR, GVK]]]  # computed once, only if a webhook needs them
 
     def warn(self, warnings: list[str]) -> None:
         self.request.warnings.extend(warnings)
@@ -113,7 +116,7 @@ class WebhookAdmission:
     # ------------------------------------------------------------------ phases
     async def _run_mutating(self, hooks: list[Webhook], attrs: Attributes, call: _Call) -> Attributes:
         for hook in hooks:
-            invocation = self._match(hook, attrs)
+            invocation = should_call(hook, attrs, self._namespace_labels, call.equivalents)
             if invocation is None:
                 continue
             try:
@@ -128,7 +131,7 @@ class WebhookAdmission:
     async def _run_validating(self, hooks: list[Webhook], attrs: Attributes, call: _Call) -> None:
         invocations = []
         for hook in hooks:
-            invocation = self._match(hook, attrs)
+            invocation = should_call(hook, attrs, self._namespace_labels, call.equivalents)
             if invocation is not None:
                 invocations.append(invocation)
         if not invocations:
@@ -183,9 +186,6 @@ class WebhookAdmission:
         return _patched(hook, verdict, obj, attrs, invocation)
 
     # ------------------------------------------------------------------ lookups
-    def _match(self, hook: Webhook, attrs: Attributes) -> Invocation | None:
-        return should_call(hook, attrs, self._namespace_labels, lambda: self._equivalents(attrs))
-
     def _webhooks(self, key: str, mutating: bool) -> list[Webhook]:
         entries = self.store.list(key)
         if not entries:
@@ -244,7 +244,8 @@ class WebhookAdmission:
 
     def _call(self, request: AdmissionRequest, attrs: Attributes) -> _Call:
         user = request.user_info or scope_user() or ANONYMOUS
-        return _Call(request, user, _options(request, attrs.operation))
+        equivalents = functools.cache(lambda: self._equivalents(attrs))
+        return _Call(request, user, _options(request, attrs.operation), equivalents)
 
 
 # ---------------------------------------------------------------------- helpers

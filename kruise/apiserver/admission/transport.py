@@ -25,7 +25,6 @@ from .review import CallError
 
 Obj = dict[str, Any]
 
-_MAX_RESPONSE = 32 * 1024 * 1024
 _SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
 
 
@@ -48,9 +47,7 @@ class Transport:
 
     async def start(self) -> None:
         if self.session is None:
-            self.session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=0), json_serialize=lambda o: orjson.dumps(o).decode()
-            )
+            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
 
     async def close(self) -> None:
         if self.session is not None:
@@ -63,8 +60,9 @@ class Transport:
             await self.start()
         assert self.session is not None
         ctx = self._ssl_context(hook)
-        query = f"?timeout={hook.timeout_seconds}s"
-        display = _display_url(hook.client)
+        # kube tells the webhook its deadline in the query
+        query = f"timeout={hook.timeout_seconds}s"
+        shown = _with_query(_display_url(hook.client), query)  # the URL as Go's errors name it
         try:
             async with asyncio.timeout(hook.timeout_seconds):
                 target = self._target(hook.client, query)
@@ -80,16 +78,16 @@ class Transport:
                     server_hostname=target.server_name,
                     allow_redirects=False,
                 ) as resp:
-                    body = await resp.content.read(_MAX_RESPONSE)
+                    body = await resp.read()
                     status = resp.status
         except TimeoutError:
-            raise _failed(hook, f'Post "{display}{query}": context deadline exceeded') from None
+            raise _failed(hook, f'Post "{shown}": context deadline exceeded') from None
         except ResolveError as e:
-            raise _failed(hook, f'Post "{display}{query}": {e}') from e
+            raise _failed(hook, f'Post "{shown}": {e}') from e
         except aiohttp.ClientError as e:
-            raise _failed(hook, f'Post "{display}{query}": {_client_error(e)}') from e
+            raise _failed(hook, f'Post "{shown}": {_client_error(e)}') from e
         except (OSError, ValueError) as e:
-            raise _failed(hook, f'Post "{display}{query}": {e}') from e
+            raise _failed(hook, f'Post "{shown}": {e}') from e
         if not 200 <= status <= 206:
             raise _failed(hook, _http_error(status, body))
         return body
@@ -102,8 +100,8 @@ class Transport:
             host, port = self.resolve(svc)
             server_name = f"{svc.name}.{svc.namespace}.svc"
             return Target(
-                f"https://{server_name}:{svc.port}{path}{query}",
-                f"https://{_join_host(host, port)}{path}{query}",
+                _with_query(f"https://{server_name}:{svc.port}{path}", query),
+                _with_query(f"https://{_join_host(host, port)}{path}", query),
                 server_name,
             )
         if not cc.url:
@@ -111,7 +109,8 @@ class Transport:
         parts = urlsplit(cc.url)
         if parts.scheme != "https":
             raise ResolveError(f'unsupported protocol scheme "{parts.scheme}"')
-        return Target(cc.url + query, cc.url + query, None)
+        url = _with_query(cc.url, query)
+        return Target(url, url, None)
 
     def resolve(self, ref: ServiceRef) -> tuple[str, int]:
         """The first ready address of the Service's Endpoints, on the port named like the Service port."""
@@ -167,15 +166,17 @@ def _display_url(cc: ClientConfig) -> str:
     return cc.url or ""
 
 
+def _with_query(url: str, query: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
 def _join_host(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _client_error(e: aiohttp.ClientError) -> str:
     if isinstance(e, aiohttp.ClientConnectorCertificateError):
-        cert_error = e.certificate_error
-        detail = getattr(cert_error, "verify_message", None) or str(cert_error)
-        return f"tls: failed to verify certificate: x509: {detail}"
+        return f"tls: failed to verify certificate: x509: {_x509_reason(e.certificate_error)}"
     if isinstance(e, aiohttp.ClientConnectorError):
         cause = e.os_error
         address = _join_host(e.host, e.port)
@@ -183,6 +184,24 @@ def _client_error(e: aiohttp.ClientError) -> str:
             return f"dial tcp {address}: connect: connection refused"
         return f"dial tcp {address}: {cause.strerror or cause}"
     return str(e) or type(e).__name__
+
+
+# OpenSSL verify codes -> Go's x509 wording, which is what webhook authors search for
+_UNKNOWN_AUTHORITY = frozenset({18, 19, 20, 21})
+_NOT_YET_OR_EXPIRED = frozenset({9, 10})
+_NAME_MISMATCH = frozenset({62, 64})
+
+
+def _x509_reason(err: Exception) -> str:
+    code = getattr(err, "verify_code", None)
+    if code in _UNKNOWN_AUTHORITY:
+        return "certificate signed by unknown authority"
+    if code in _NOT_YET_OR_EXPIRED:
+        return "certificate has expired or is not yet valid"
+    message = getattr(err, "verify_message", None) or str(err)
+    if code in _NAME_MISMATCH:
+        return message.replace("Hostname mismatch, c", "c").replace("IP address mismatch, c", "c").rstrip(".")
+    return message
 
 
 def _http_error(status: int, body: bytes) -> str:

@@ -10,7 +10,9 @@ from typing import Any
 import orjson
 import pytest
 
+from kruise.apiserver.admission import request_scope, set_user, unique_warnings, warning_header
 from kruise.apiserver.admission.config import Rule, parse_configuration, parse_configurations
+from kruise.apiserver.admission.context import scope_user, scope_warnings
 from kruise.apiserver.admission.match import GVK, GVR, Attributes, is_exempt, rule_matches, should_call
 from kruise.apiserver.admission.review import CallError, denial, verify_response
 from kruise.apiserver.errors import APIError
@@ -395,3 +397,26 @@ def test_denial_status(status: Any, code: int, reason: str, message: str) -> Non
 def test_attributes_are_frozen_values() -> None:
     a = attrs()
     assert replace(a, operation="UPDATE").operation == "UPDATE" and a.operation == "CREATE"
+
+
+# ---------------------------------------------------------------------- warnings and request scope
+@pytest.mark.parametrize(
+    ("text", "header"),
+    [
+        ("image tag 'latest' is discouraged", "299 - \"image tag 'latest' is discouraged\""),
+        ('say "hi"', '299 - "say \\"hi\\""'),
+        ("two\nlines", '299 - "two\\nlines"'),
+    ],
+)
+def test_warning_header(text: str, header: str) -> None:
+    assert warning_header(text) == header
+
+
+def test_request_scope_collects_warnings_and_the_user() -> None:
+    assert scope_warnings() is None and scope_user() is None
+    with request_scope() as sink:
+        set_user({"username": "alice"})
+        assert scope_user() == {"username": "alice"}
+        assert scope_warnings() is sink
+    assert scope_warnings() is None and scope_user() is None
+    assert unique_warnings(["a", "b", "a", ""]) == ["a", "b"]

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from . import codec, discovery, errors
-from .admission import WebhookAdmission
+from .admission import WebhookAdmission, request_scope, set_user, unique_warnings, warning_header
 from .crud import Resources, WriteOptions
 from .handlers import ResourceHandlers
 from .lifecycle import CRD_KEY, Lifecycle
@@ -80,7 +80,7 @@ class APIServer:
     # ------------------------------------------------------------------ http
     def make_app(self) -> web.Application:
         app = web.Application(
-            middlewares=[self._errors_middleware, self._auth_middleware],
+            middlewares=[self._warnings_middleware, self._errors_middleware, self._auth_middleware],
             client_max_size=codec.MAX_BODY + 1024 * 1024,
         )
         app.router.add_route("*", "/{tail:.*}", self._route)
@@ -103,12 +103,26 @@ class APIServer:
             return codec.status_response(errors.APIError(500, "InternalError", "Internal error occurred"))
 
     @web.middleware
+    async def _warnings_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Admission webhooks' warnings reach the client as `Warning: 299 - "..."` headers."""
+        with request_scope() as warnings:
+            resp = await handler(request)
+            if not resp.prepared:
+                for text in unique_warnings(warnings):
+                    resp.headers.add("Warning", warning_header(text))
+            return resp
+
+    @web.middleware
     async def _auth_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        user = "system:admin"  # loopback without tokens: everyone is the administrator
         if self.config.tokens and request.path not in _UNAUTHENTICATED_PATHS:
             header = request.headers.get("Authorization", "")
             token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-            if not any(hmac.compare_digest(token, t) for t in self.config.tokens):
+            matched = [u for t, u in self.config.tokens.items() if hmac.compare_digest(token, t)]
+            if not matched:
                 raise errors.unauthorized()
+            user = matched[0]
+        set_user({"username": user, "groups": ["system:masters", "system:authenticated"]})
         return await handler(request)
 
     async def _route(self, request: web.Request) -> web.StreamResponse:

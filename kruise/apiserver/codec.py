@@ -92,3 +92,11 @@ def success_status(details: dict[str, Any] | None = None) -> dict[str, Any]:
     if details:
         out["details"] = details
     return out
+
+
+def field_manager(request: web.Request) -> str:
+    manager = request.query.get("fieldManager")
+    if manager:
+        return manager
+    agent = request.headers.get("User-Agent", "unknown")
+    return agent.split("/", 1)[0][:128] or "unknown"

@@ -396,12 +396,13 @@ class Resources:
 
     # ------------------------------------------------------------------ delete
     async def delete(
-        self, info: ResourceInfo, namespace: str, name: str, options: DeleteOptions
+        self, info: ResourceInfo, namespace: str, name: str, options: DeleteOptions, *, admitted: bool = False
     ) -> tuple[Obj, bool]:
-        """Delete or begin graceful deletion; returns (object, gone)."""
+        """Delete or begin graceful deletion; returns (object, gone). `admitted`: the request was
+        already admitted as something else (an eviction is a CREATE of pods/eviction)."""
         for _attempt in range(_UPDATE_RETRIES):
             old = self.get(info, namespace, name)
-            if self.admission is not None:
+            if self.admission is not None and not admitted:
                 await self.admission.validate(
                     AdmissionRequest(
                         "DELETE",

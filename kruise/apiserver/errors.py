@@ -131,9 +131,10 @@ class APIError(Exception):
             "metadata": {},
             "status": "Failure",
             "message": self.message,
-            "reason": self.reason,
             "code": self.code,
         }
+        if self.reason:
+            out["reason"] = self.reason
         if self.details:
             out["details"] = self.details
         return out

@@ -30,14 +30,6 @@ _LIST_CHUNK = 1 << 20
 _WATCH_COALESCE = 0.01
 
 
-def field_manager(request: web.Request) -> str:
-    manager = request.query.get("fieldManager")
-    if manager:
-        return manager
-    agent = request.headers.get("User-Agent", "unknown")
-    return agent.split("/", 1)[0][:128] or "unknown"
-
-
 def _dry_run(request: web.Request) -> bool:
     values = request.query.getall("dryRun", [])
     for v in values:
@@ -360,7 +352,7 @@ class ResourceHandlers:
     # ------------------------------------------------------------------ write
     def _write_options(self, request: web.Request, subresource: str = "") -> WriteOptions:
         return WriteOptions(
-            manager=field_manager(request),
+            manager=codec.field_manager(request),
             dry_run=_dry_run(request),
             subresource=subresource,
             force=_is_true(request.query.get("force")),

@@ -9,7 +9,7 @@ from aiohttp import web
 from kruise.api.selectors import label_selector_from_dict
 
 from . import codec, errors
-from .crud import APPLY_PATCH, DeleteOptions, WriteOptions
+from .crud import APPLY_PATCH, AdmissionRequest, DeleteOptions, WriteOptions
 from .meta import clone, now, rfc3339
 from .patch import PatchError, apply_json_patch, apply_merge_patch
 from .registry import ResourceInfo
@@ -220,7 +220,24 @@ async def _eviction(
                 },
             )
     options = DeleteOptions.from_body(body.get("deleteOptions"))
-    await h.resources.delete(info, namespace, name, options)
+    admission = h.resources.admission
+    if admission is not None:
+        eviction = {"apiVersion": "policy/v1", "kind": "Eviction", **body}
+        eviction.setdefault("metadata", {}).update(name=name, namespace=namespace)
+        opts = WriteOptions(manager=codec.field_manager(request), dry_run=options.dry_run)
+        review = AdmissionRequest(
+            "CREATE",
+            info,
+            namespace,
+            name,
+            eviction,
+            None,
+            opts,
+            subresource="eviction",
+            kind=("policy", "v1", "Eviction"),
+        )
+        await admission.validate(review)
+    await h.resources.delete(info, namespace, name, options, admitted=True)
     return codec.json_response(codec.success_status(), 201)
 
 

@@ -125,7 +125,8 @@ class WebhookServer:
         except (orjson.JSONDecodeError, KeyError, TypeError) as e:
             return web.json_response({"message": f"malformed AdmissionReview: {e}"}, status=400)
         try:
-            decision = await handler(admission)
+            # handlers may change the object they are given; the patch is computed against the original
+            decision = await handler(orjson.loads(orjson.dumps(admission)))
         except Exception as e:  # a handler bug must not hang the API server: answer with a denial
             log.exception("event=webhook_handler_failed path=%s", request.path)
             decision = deny(

@@ -497,11 +497,6 @@ async def test_eviction_is_sent_as_a_create_of_pods_eviction(
     assert sent["object"] == eviction
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="subresources._eviction deletes through Resources.delete (a DELETE of pods) instead of "
-    "admitting a CREATE of pods/eviction; see the report to the lead",
-)
 async def test_eviction_over_http_reaches_pods_eviction_webhooks(api: Client, webhook: WebhookServer) -> None:
     webhook.handlers["/evict"] = lambda r: respond(r, False, status={"code": 429, "message": "not now"})
     rules = [

@@ -60,12 +60,16 @@ async def served_cert(port: int, ca_pem: bytes) -> x509.Certificate:
 
 
 async def test_webhooks_serve_mutate_deny_and_rotate(client: Client) -> None:
-    runtime = WebhookRuntime(client, WebhookConfig(port=0, validity=dt.timedelta(days=10),
-                                                   rotate_before=dt.timedelta(days=1)))
-    runtime.add_mutating(WebhookSpec("label.kruise.io", "/mutate-pod", POD_RULES, namespace_selector=SELECTED),
-                         add_label)
-    runtime.add_validating(WebhookSpec("names.kruise.io", "/validate-pod", POD_RULES,
-                                       namespace_selector=SELECTED), forbid_bad_names)
+    runtime = WebhookRuntime(
+        client, WebhookConfig(port=0, validity=dt.timedelta(days=10), rotate_before=dt.timedelta(days=1))
+    )
+    runtime.add_mutating(
+        WebhookSpec("label.kruise.io", "/mutate-pod", POD_RULES, namespace_selector=SELECTED), add_label
+    )
+    runtime.add_validating(
+        WebhookSpec("names.kruise.io", "/validate-pod", POD_RULES, namespace_selector=SELECTED),
+        forbid_bad_names,
+    )
     task = asyncio.create_task(runtime.run())
     try:
         serving = asyncio.create_task(runtime.serving.wait())
@@ -82,8 +86,10 @@ async def test_webhooks_serve_mutate_deny_and_rotate(client: Client) -> None:
         with pytest.raises(ApiError) as denied:
             await client.create(PODS, pod("bad-one"), namespace="hooked")
         assert denied.value.status == 403
-        assert 'admission webhook "names.kruise.io" denied the request: pods named bad* are not allowed here' \
+        assert (
+            'admission webhook "names.kruise.io" denied the request: pods named bad* are not allowed here'
             in denied.value.message
+        )
         outside = await client.create(PODS, pod("bad-elsewhere"), namespace="default")
         assert "labels" not in outside["metadata"]  # not selected: neither mutated nor validated
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
-from ..typemeta import SchemaNode
+import orjson
+
+from ..typemeta import UNKNOWN, SchemaNode
 
 Path = tuple[str, ...]
 FieldSet = set[Path]
@@ -49,14 +52,44 @@ def _normalize(value: Any) -> Any:
 
 def canonical_json(value: Any) -> str:
     """Compact JSON with sorted keys and Go's HTML-safe escaping, as FieldsV1 keys are written."""
-    text = json.dumps(_normalize(value), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+    text = _flat_json(value)
+    if text is None:
+        text = json.dumps(_normalize(value), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return _go_escape(text)
+
+
+def _go_escape(text: str) -> str:
+    if "<" in text or ">" in text or "&" in text or "\u2028" in text or "\u2029" in text:
+        return (
+            text.replace("<", "\\u003c")
+            .replace(">", "\\u003e")
+            .replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028")
+            .replace("\u2029", "\\u2029")
+        )
+    return text
+
+
+# Types orjson prints exactly as `json.dumps(..., ensure_ascii=False)` does. Floats are left out
+# (their spelling differs, e.g. 1e-07 and 1e-7), and so are subclasses.
+_FLAT_TYPES = frozenset((str, int, bool, type(None)))
+_SORT_KEYS = orjson.OPT_SORT_KEYS
+
+
+def _flat_json(value: Any) -> str | None:
+    """Canonical JSON of a scalar or a flat object of scalars by the fast encoder, or None when
+    the value needs the general one (floats, nested values, integers beyond 64 bits, lone
+    surrogates)."""
+    if type(value) is dict:
+        for v in value.values():
+            if type(v) not in _FLAT_TYPES:
+                return None
+    elif type(value) not in _FLAT_TYPES:
+        return None
+    try:
+        return orjson.dumps(value, option=_SORT_KEYS).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return None
 
 
 def json_equal(a: Any, b: Any) -> bool:
@@ -94,6 +127,13 @@ def key_pe(fields: dict[str, Any]) -> str:
 
 def parse_pe(pe: str) -> str:
     """Validate one FieldsV1 key and return it in canonical form."""
+    if pe.startswith("f:"):
+        return pe
+    return _parse_pe(pe)
+
+
+@lru_cache(maxsize=16384)
+def _parse_pe(pe: str) -> str:
     kind, sep, rest = pe.partition(":")
     if not sep:
         raise ValueError(f"invalid path element {pe!r}")
@@ -155,6 +195,7 @@ def _value_order(value: Any) -> tuple[Any, ...]:
 _KIND_ORDER = {"f": 0, "k": 1, "v": 2, "i": 3}
 
 
+@lru_cache(maxsize=16384)
 def pe_order(pe: str) -> tuple[Any, ...]:
     """Sort key for path elements: fields by name, then keys, values, indexes."""
     kind, rest = pe[0], pe[2:]
@@ -187,22 +228,25 @@ def encode_fields_v1(paths: Iterable[Path]) -> dict[str, Any]:
     for path in paths:
         node = root
         for pe in path:
-            node = node.setdefault(pe, {})
-        node["."] = {}
+            child = node.get(pe)
+            if child is None:
+                child = node[pe] = {}
+            node = child
+        node["."] = True
+    root.pop(".", None)
     return _emit(root)
 
 
 def _emit(node: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for pe in sorted((k for k in node if k != "."), key=pe_order):
-        child = node[pe]
-        children = {k: v for k, v in child.items() if k != "."}
-        if "." in child and not children:
-            out[pe] = {}
-        elif "." in child:
-            out[pe] = {".": {}, **_emit(children)}
-        else:
-            out[pe] = _emit(children)
+    # `node` is a trie node of encode_fields_v1 ("." marks a member); it is consumed
+    out: dict[str, Any] = {".": {}} if node.pop(".", False) else {}
+    if len(node) == 1:
+        for pe, child in node.items():
+            out[pe] = _emit(child) if len(child) > 1 or "." not in child else {}
+    elif node:
+        for pe in sorted(node, key=pe_order):
+            child = node[pe]
+            out[pe] = _emit(child) if len(child) > 1 or "." not in child else {}
     return out
 
 
@@ -262,6 +306,34 @@ def is_granular_map(node: SchemaNode, value: Any) -> bool:
 
 def item_pe(item: Any, node: SchemaNode) -> str:
     """The path element of one item of a set or map list (`node` is the list's schema)."""
+    keys = node.list_map_keys
+    if keys and node.list_type == "map":
+        if isinstance(item, dict):
+            if len(keys) == 1:
+                value = item.get(keys[0])
+                if type(value) is str or type(value) is int:
+                    return _scalar_key_pe(keys, (value,))
+            else:
+                values = tuple(item.get(name) for name in keys)
+                if all(type(v) is str or type(v) is int for v in values):
+                    return _scalar_key_pe(keys, values)
+        return _key_item_pe(item, node)
+    if isinstance(item, dict):
+        raise FieldPathError("associative list without keys has an element that's a map type")
+    if isinstance(item, list):
+        raise FieldPathError("not supported: associative list with lists as elements")
+    if item is None:
+        raise FieldPathError("associative list without keys has an element that's an explicit null")
+    return value_pe(item)
+
+
+@lru_cache(maxsize=16384)
+def _scalar_key_pe(names: tuple[str, ...], values: tuple[str | int, ...]) -> str:
+    # only strings and ints (never bools, which would hash as ints) reach this cache
+    return key_pe(dict(zip(names, values, strict=True)))
+
+
+def _key_item_pe(item: Any, node: SchemaNode) -> str:
     if node.list_type == "map" and node.list_map_keys:
         if not isinstance(item, dict):
             what = "a null element" if item is None else "non-map elements"
@@ -364,29 +436,83 @@ def _empty(value: Any) -> bool:
 
 
 def _compare(old: Any, new: Any, node: SchemaNode, path: Path, res: Comparison) -> None:
+    if old is MISSING:
+        if new is not MISSING:
+            _all_paths(new, node, path, res.added)
+        return
+    if new is MISSING:
+        _all_paths(old, node, path, res.removed)
+        return
+    if old is new or (old == new and _same_json(old, new)):
+        # nothing below changed; only the errors a full walk would raise are left to find
+        _validate(new, node, path)
+        return
     if _empty(old) and _empty(new):
         granular = False  # empty/null on both sides compares as a leaf, keeping the distinction
-    elif (old is MISSING or old is None or is_granular_map(node, old)) and (
-        new is MISSING or new is None or is_granular_map(node, new)
-    ):
+    elif (old is None or is_granular_map(node, old)) and (new is None or is_granular_map(node, new)):
         granular = True
         _compare_maps(old, new, node, path, res)
-    elif (old is MISSING or old is None or is_granular_list(node, old)) and (
-        new is MISSING or new is None or is_granular_list(node, new)
-    ):
+    elif (old is None or is_granular_list(node, old)) and (new is None or is_granular_list(node, new)):
         granular = True
         _compare_lists(old, new, node, path, res)
     else:
         granular = False
-    if not path:
-        return
-    if old is MISSING:
-        if new is not MISSING:
-            res.added.add(path)
-    elif new is MISSING:
-        res.removed.add(path)
-    elif not granular and not json_equal(old, new):
+    if path and not granular and not json_equal(old, new):
         res.modified.add(path)
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """Whether `a == b` (given) is also `json_equal(a, b)`: they differ only where a boolean
+    meets a number, which the JSON texts tell apart. False may also mean "unsure"."""
+    if type(a) is dict or type(a) is list:
+        try:
+            return orjson.dumps(a) == orjson.dumps(b)
+        except TypeError:  # not plain JSON data (orjson.JSONEncodeError)
+            return json_equal(a, b)
+    return json_equal(a, b)
+
+
+def _all_paths(value: Any, node: SchemaNode, path: Path, out: FieldSet) -> None:
+    """Add every path `_compare` reports for `value` against MISSING (on either side)."""
+    if value is None:
+        pass
+    elif isinstance(value, dict):
+        if value and node.map_type != "atomic":
+            fields, values = node.fields, node.values
+            for name, child in value.items():
+                child_path = (*path, "f:" + name)
+                if isinstance(child, (dict, list)):
+                    if name in fields:
+                        child_node = fields[name]
+                    else:
+                        child_node = values if values is not None else UNKNOWN
+                    _all_paths(child, child_node, child_path, out)
+                else:
+                    out.add(child_path)
+    elif isinstance(value, list) and value and node.list_type in ("set", "map"):
+        item_node = node.item()
+        for pe, items in _group(value, node, path).items():
+            item_path = (*path, pe)
+            if len(items) == 1:
+                _all_paths(items[0], item_node, item_path, out)
+            else:
+                out.add(item_path)
+    if path:
+        out.add(path)
+
+
+def _validate(value: Any, node: SchemaNode, path: Path) -> None:
+    """Raise the FieldPathError `_compare` raises for two equal copies of `value`, if any."""
+    if isinstance(value, dict):
+        if value and node.map_type != "atomic":
+            for name, child in value.items():
+                if isinstance(child, (dict, list)) and child:
+                    _validate(child, node.child(name), (*path, "f:" + name))
+    elif isinstance(value, list) and value and node.list_type in ("set", "map"):
+        item_node = node.item()
+        for pe, items in _group(value, node, path).items():
+            if len(items) == 1 and isinstance(items[0], (dict, list)):
+                _validate(items[0], item_node, (*path, pe))
 
 
 def _compare_maps(old: Any, new: Any, node: SchemaNode, path: Path, res: Comparison) -> None:
@@ -401,8 +527,16 @@ def _compare_maps(old: Any, new: Any, node: SchemaNode, path: Path, res: Compari
 
 def _group(items: list[Any], node: SchemaNode, path: Path) -> dict[str, list[Any]]:
     groups: dict[str, list[Any]] = {}
-    for pe, item in zip(_item_pes(items, node, path), items, strict=True):
-        groups.setdefault(pe, []).append(item)
+    for i, item in enumerate(items):
+        try:
+            pe = item_pe(item, node)
+        except FieldPathError as e:
+            raise FieldPathError(f"{path_string(path)}: element {i}: {e}") from None
+        group = groups.get(pe)
+        if group is None:
+            groups[pe] = [item]
+        else:
+            group.append(item)
     return groups
 
 
@@ -437,3 +571,107 @@ def schema_at(schema: SchemaNode, path: Path) -> tuple[SchemaNode, bool]:
             named = False
             node = node.item()
     return node, named
+
+
+# ---- FieldsV1 of a new object in one pass -------------------------------------------------
+
+ExcludeTrie = dict[str, tuple[bool, "ExcludeTrie"]]
+"""Paths to leave out of `created_fields_v1`: per element, (whether the path itself is left out,
+the trie below it)."""
+
+
+def exclude_trie(paths: Iterable[Path]) -> ExcludeTrie:
+    """The `ExcludeTrie` of a set of paths (only the paths themselves, not what is under them)."""
+    root: ExcludeTrie = {}
+    for path in paths:
+        node = root
+        for i, pe in enumerate(path):
+            excluded, below = node.get(pe, (False, {}))
+            node[pe] = (excluded or i == len(path) - 1, below)
+            node = below
+    return root
+
+
+def created_fields_v1(value: dict[str, Any], schema: SchemaNode, exclude: ExcludeTrie) -> dict[str, Any]:
+    """`encode_fields_v1(compare({}, value, schema).added - excluded)`, built in one walk: the
+    FieldsV1 a manager gets for creating `value`. Raises FieldPathError as `compare` does."""
+    if not isinstance(value, dict):
+        return {}  # compare({}, value) reports nothing for a value that is not an object
+    try:
+        return _created(value, schema, False, exclude) or {}
+    except FieldPathError:
+        compare({}, value, schema)  # raises the error with its path
+        raise
+
+
+def _created(value: Any, node: SchemaNode, member: bool, exclude: ExcludeTrie) -> dict[str, Any] | None:
+    # `value` at a path that is a member unless excluded; None: nothing to record here
+    out: dict[str, Any] = {".": {}} if member else {}
+    if isinstance(value, dict):
+        if not value or node.map_type == "atomic":
+            return {} if member else None
+        fields, values = node.fields, node.values
+        for name in sorted(value):
+            if name in fields:
+                child_node = fields[name]
+            else:
+                child_node = values if values is not None else UNKNOWN
+            pe = "f:" + name
+            sub = exclude.get(pe)
+            if sub is None:
+                out[pe] = _new_member(value[name], child_node)
+            else:
+                child = _created(value[name], child_node, not sub[0], sub[1])
+                if child is not None:
+                    out[pe] = child
+    elif isinstance(value, list):
+        if not value or (node.list_type != "set" and node.list_type != "map"):
+            return {} if member else None
+        groups = _group(value, node, ())
+        item_node = node.item()
+        for pe in sorted(groups, key=pe_order):
+            items = groups[pe]
+            sub = exclude.get(pe)
+            if len(items) > 1:
+                if sub is None or not sub[0]:
+                    out[pe] = {}
+            elif sub is None:
+                out[pe] = _new_member(items[0], item_node)
+            else:
+                child = _created(items[0], item_node, not sub[0], sub[1])
+                if child is not None:
+                    out[pe] = child
+    else:
+        return {} if member else None
+    return out if out else None
+
+
+def _new_member(value: Any, node: SchemaNode) -> dict[str, Any]:
+    # `_created` for a member with nothing excluded at or below it
+    if isinstance(value, dict):
+        if not value or node.map_type == "atomic":
+            return {}
+        out: dict[str, Any] = {".": {}}
+        fields, values = node.fields, node.values
+        for name in sorted(value):
+            child = value[name]
+            if isinstance(child, (dict, list)):
+                if name in fields:
+                    child_node = fields[name]
+                else:
+                    child_node = values if values is not None else UNKNOWN
+                out["f:" + name] = _new_member(child, child_node)
+            else:
+                out["f:" + name] = {}
+        return out
+    if isinstance(value, list):
+        if not value or (node.list_type != "set" and node.list_type != "map"):
+            return {}
+        groups = _group(value, node, ())
+        item_node = node.item()
+        out = {".": {}}
+        for pe in sorted(groups, key=pe_order) if len(groups) > 1 else groups:
+            items = groups[pe]
+            out[pe] = _new_member(items[0], item_node) if len(items) == 1 else {}
+        return out
+    return {}

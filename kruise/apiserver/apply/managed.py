@@ -30,8 +30,10 @@ from .fieldset import (
     Path,
     canonical_json,
     compare,
+    created_fields_v1,
     decode_fields_v1,
     encode_fields_v1,
+    exclude_trie,
     field_set,
     json_equal,
     ordered_paths,
@@ -68,6 +70,8 @@ _STRIPPED: FieldSet = {
         )
     ),
 }
+
+_STRIPPED_TRIE = exclude_trie(_STRIPPED)
 
 
 class ManagerId(NamedTuple):
@@ -345,6 +349,8 @@ def track_update(
     managers = _managers_for_update(old, new, subresource)
     if old is not None and not managers:
         return []  # untracked objects stay untracked until their first apply
+    if old is None and not managers:
+        return _track_create(new, schema, manager, now, api_version, subresource)
     old_obj = _without_managed_fields(old) if old is not None else {}
     new_obj = _without_managed_fields(new)
     mid = ManagerId(manager, "Update", api_version, subresource)
@@ -354,6 +360,27 @@ def track_update(
         return []  # as kube-apiserver: better no managedFields than wrong ones
     _cap_updates(managers)
     return _encode(managers)
+
+
+def _track_create(
+    new: dict[str, Any], schema: SchemaNode, manager: str, now: str, api_version: str, subresource: str
+) -> list[dict[str, Any]]:
+    """`track_update` of a create with no managedFields to keep, in one walk: what the general
+    path computes from `compare({}, new)`, with the one entry encoded directly."""
+    try:
+        fields = created_fields_v1(_without_managed_fields(new), schema, _STRIPPED_TRIE)
+    except FieldPathError:
+        return []
+    if not fields:
+        return []
+    doc: dict[str, Any] = {"manager": manager, "operation": "Update", "apiVersion": api_version}
+    if now:
+        doc["time"] = now
+    doc["fieldsType"] = "FieldsV1"
+    doc["fieldsV1"] = fields
+    if subresource:
+        doc["subresource"] = subresource
+    return [doc]
 
 
 # ---- Apply --------------------------------------------------------------------------------

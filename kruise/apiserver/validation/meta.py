@@ -2,12 +2,17 @@
 
 The format checks return kube's message strings (as apimachinery's util/validation does); the
 `validate_*` functions wrap them into FieldErrors at the right path, in kube's order.
+
+The same names, keys and values recur in almost every object, so each format check is memoized for
+`str` input (`*_msgs` return a cached tuple, empty when valid); the public `is_*` functions return a
+fresh list, as before. Other input types take the uncached path and fail exactly as they always did.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -16,6 +21,8 @@ from kruise.apiserver.errors import FieldError, forbidden, invalid, required
 
 FIELD_IMMUTABLE = "field is immutable"
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
+# distinct strings remembered per format check; bounded so hostile input cannot grow memory
+CHECK_CACHE_SIZE = 8192
 
 _DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
@@ -50,7 +57,56 @@ def inclusive_range_error(lo: int, hi: int) -> str:
     return f"must be between {lo} and {hi}, inclusive"
 
 
-def is_dns1123_label(value: str) -> list[str]:
+def memoized_check(fn: Callable[[str], list[str]]) -> Callable[[Any], Sequence[str]]:
+    """A fast twin of the format check `fn`: a cached tuple of its messages for `str` input.
+
+    Anything but an exact `str` goes to `fn` itself, so odd input fails (or passes) as before.
+    """
+    cached = lru_cache(maxsize=CHECK_CACHE_SIZE)(lambda value: tuple(fn(value)))
+
+    def check(value: Any) -> Sequence[str]:
+        if value.__class__ is str:
+            return cached(value)
+        return fn(value)
+
+    check.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    check.uncached = fn  # type: ignore[attr-defined]
+    return check
+
+
+_DNS1123_LABEL_MSG = regex_error(
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+    "and must start and end with an alphanumeric character",
+    _DNS1123_LABEL_FMT,
+    "my-name",
+    "123-abc",
+)
+_DNS1123_SUBDOMAIN_MSG = regex_error(
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+    "'-' or '.', "
+    "and must start and end with an alphanumeric character",
+    _DNS1123_SUBDOMAIN_FMT,
+    "example.com",
+)
+_DNS1035_LABEL_MSG = regex_error(
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
+    "start with an alphabetic character, and end with an alphanumeric character",
+    _DNS1035_LABEL_FMT,
+    "my-name",
+    "abc-123",
+)
+_LABEL_VALUE_MSG = regex_error(
+    "a valid label must be an empty string or consist of alphanumeric characters, "
+    "'-', '_' or '.', "
+    "and must start and end with an alphanumeric character",
+    _LABEL_VALUE_FMT,
+    "MyValue",
+    "my_value",
+    "12345",
+)
+
+
+def _dns1123_label(value: str) -> list[str]:
     errs = []
     if len(value) > 63:
         errs.append(max_len_error(63))
@@ -59,50 +115,43 @@ def is_dns1123_label(value: str) -> list[str]:
             # kube adds this hint when the value would be a valid subdomain
             errs.append("must not contain dots")
         else:
-            errs.append(
-                regex_error(
-                    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-                    "and must start and end with an alphanumeric character",
-                    _DNS1123_LABEL_FMT,
-                    "my-name",
-                    "123-abc",
-                )
-            )
+            errs.append(_DNS1123_LABEL_MSG)
     return errs
 
 
-def is_dns1123_subdomain(value: str) -> list[str]:
+def _dns1123_subdomain(value: str) -> list[str]:
     errs = []
     if len(value) > 253:
         errs.append(max_len_error(253))
     if not _DNS1123_SUBDOMAIN_RE.match(value):
-        errs.append(
-            regex_error(
-                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-                "'-' or '.', "
-                "and must start and end with an alphanumeric character",
-                _DNS1123_SUBDOMAIN_FMT,
-                "example.com",
-            )
-        )
+        errs.append(_DNS1123_SUBDOMAIN_MSG)
     return errs
 
 
-def is_dns1035_label(value: str) -> list[str]:
+def _dns1035_label(value: str) -> list[str]:
     errs = []
     if len(value) > 63:
         errs.append(max_len_error(63))
     if not _DNS1035_LABEL_RE.match(value):
-        errs.append(
-            regex_error(
-                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
-                "start with an alphabetic character, and end with an alphanumeric character",
-                _DNS1035_LABEL_FMT,
-                "my-name",
-                "abc-123",
-            )
-        )
+        errs.append(_DNS1035_LABEL_MSG)
     return errs
+
+
+dns1123_label_msgs = memoized_check(_dns1123_label)
+dns1123_subdomain_msgs = memoized_check(_dns1123_subdomain)
+dns1035_label_msgs = memoized_check(_dns1035_label)
+
+
+def is_dns1123_label(value: str) -> list[str]:
+    return list(dns1123_label_msgs(value))
+
+
+def is_dns1123_subdomain(value: str) -> list[str]:
+    return list(dns1123_subdomain_msgs(value))
+
+
+def is_dns1035_label(value: str) -> list[str]:
+    return list(dns1035_label_msgs(value))
 
 
 def is_path_segment_name(value: str, prefix: bool = False) -> list[str]:
@@ -119,13 +168,14 @@ _QUALIFIED_MSG = (
     "must consist of alphanumeric characters, '-', '_' or '.', "
     "and must start and end with an alphanumeric character"
 )
+_QUALIFIED_REGEX_ERROR = regex_error(_QUALIFIED_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
 
 
 def _qualified_regex_error() -> str:
-    return regex_error(_QUALIFIED_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
+    return _QUALIFIED_REGEX_ERROR
 
 
-def is_qualified_name(value: str) -> list[str]:
+def _qualified_name(value: str) -> list[str]:
     errs: list[str] = []
     parts = value.split("/")
     if len(parts) == 1:
@@ -135,11 +185,11 @@ def is_qualified_name(value: str) -> list[str]:
         if not prefix:
             errs.append("prefix part must be non-empty")
         else:
-            errs.extend("prefix part " + m for m in is_dns1123_subdomain(prefix))
+            errs.extend("prefix part " + m for m in dns1123_subdomain_msgs(prefix))
     else:
         return [
             "a qualified name "
-            + _qualified_regex_error()
+            + _QUALIFIED_REGEX_ERROR
             + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
         ]
     if not name:
@@ -147,27 +197,29 @@ def is_qualified_name(value: str) -> list[str]:
     elif len(name) > 63:
         errs.append("name part " + max_len_error(63))
     if not _QUALIFIED_NAME_RE.match(name):
-        errs.append("name part " + _qualified_regex_error())
+        errs.append("name part " + _QUALIFIED_REGEX_ERROR)
     return errs
 
 
-def is_valid_label_value(value: str) -> list[str]:
+def _label_value(value: str) -> list[str]:
     errs = []
     if len(value) > 63:
         errs.append(max_len_error(63))
     if not _LABEL_VALUE_RE.match(value):
-        errs.append(
-            regex_error(
-                "a valid label must be an empty string or consist of alphanumeric characters, "
-                "'-', '_' or '.', "
-                "and must start and end with an alphanumeric character",
-                _LABEL_VALUE_FMT,
-                "MyValue",
-                "my_value",
-                "12345",
-            )
-        )
+        errs.append(_LABEL_VALUE_MSG)
     return errs
+
+
+qualified_name_msgs = memoized_check(_qualified_name)
+label_value_msgs = memoized_check(_label_value)
+
+
+def is_qualified_name(value: str) -> list[str]:
+    return list(qualified_name_msgs(value))
+
+
+def is_valid_label_value(value: str) -> list[str]:
+    return list(label_value_msgs(value))
 
 
 # -- name rules per kind ---------------------------------------------------------------------------
@@ -181,15 +233,15 @@ def _mask_trailing_dash(name: str) -> str:
 
 
 def _subdomain(name: str, prefix: bool) -> list[str]:
-    return is_dns1123_subdomain(_mask_trailing_dash(name) if prefix else name)
+    return list(dns1123_subdomain_msgs(_mask_trailing_dash(name) if prefix else name))
 
 
 def _label(name: str, prefix: bool) -> list[str]:
-    return is_dns1123_label(_mask_trailing_dash(name) if prefix else name)
+    return list(dns1123_label_msgs(_mask_trailing_dash(name) if prefix else name))
 
 
 def _dns1035(name: str, prefix: bool) -> list[str]:
-    return is_dns1035_label(_mask_trailing_dash(name) if prefix else name)
+    return list(dns1035_label_msgs(_mask_trailing_dash(name) if prefix else name))
 
 
 def _path_segment(name: str, prefix: bool) -> list[str]:
@@ -225,21 +277,33 @@ def name_rule_for(group: str, resource: str) -> str:
 def validate_labels(labels: Any, path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     for k, v in (labels or {}).items():
-        errs.extend(invalid(path, k, m) for m in is_qualified_name(k))
-        errs.extend(invalid(path, v, m) for m in is_valid_label_value(v if isinstance(v, str) else str(v)))
+        key_msgs = qualified_name_msgs(k)
+        if key_msgs:
+            errs.extend(invalid(path, k, m) for m in key_msgs)
+        value_msgs = label_value_msgs(v if isinstance(v, str) else str(v))
+        if value_msgs:
+            errs.extend(invalid(path, v, m) for m in value_msgs)
     return errs
 
 
 def validate_label_name(name: str, path: str) -> list[FieldError]:
-    return [invalid(path, name, m) for m in is_qualified_name(name)]
+    msgs = qualified_name_msgs(name)
+    return [invalid(path, name, m) for m in msgs] if msgs else []
+
+
+@lru_cache(maxsize=CHECK_CACHE_SIZE)
+def _annotation_key_msgs(key: str) -> tuple[str, ...]:
+    # annotation keys are qualified names, case-insensitively
+    return tuple(qualified_name_msgs(key.lower()))
 
 
 def validate_annotations(annotations: Any, path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     size = 0
     for k, v in (annotations or {}).items():
-        # annotation keys are qualified names, case-insensitively
-        errs.extend(invalid(path, k, m) for m in is_qualified_name(k.lower()))
+        msgs = _annotation_key_msgs(k) if k.__class__ is str else qualified_name_msgs(k.lower())
+        if msgs:
+            errs.extend(invalid(path, k, m) for m in msgs)
         size += len(k.encode()) + len((v or "").encode())
     if size > TOTAL_ANNOTATION_SIZE_LIMIT:
         errs.append(too_long(path, TOTAL_ANNOTATION_SIZE_LIMIT))
@@ -252,10 +316,14 @@ def too_long(path: str, limit: int) -> FieldError:
 
 
 def validate_finalizers(finalizers: Any, path: str) -> list[FieldError]:
+    if not finalizers:
+        return []
     errs: list[FieldError] = []
-    fins = list(finalizers or [])
+    fins = list(finalizers)
     for f in fins:
-        errs.extend(invalid(path, f, m) for m in is_qualified_name(f))
+        msgs = qualified_name_msgs(f)
+        if msgs:
+            errs.extend(invalid(path, f, m) for m in msgs)
     if "orphan" in fins and "foregroundDeletion" in fins:
         errs.append(invalid(path, fins, "finalizer orphan and foregroundDeletion cannot be both set"))
     return errs
@@ -301,22 +369,34 @@ def validate_object_meta(
     if not name:
         errs.append(required("metadata.name", "name or generateName is required"))
     else:
-        errs.extend(invalid("metadata.name", name, m) for m in fn(name, False))
+        msgs = fn(name, False)
+        if msgs:
+            errs.extend(invalid("metadata.name", name, m) for m in msgs)
     namespace = meta.get("namespace") or ""
     if namespaced:
         if not namespace:
             errs.append(required("metadata.namespace"))
         else:
-            errs.extend(invalid("metadata.namespace", namespace, m) for m in is_dns1123_label(namespace))
+            msgs = dns1123_label_msgs(namespace)
+            if msgs:
+                errs.extend(invalid("metadata.namespace", namespace, m) for m in msgs)
     elif namespace:
         errs.append(forbidden("metadata.namespace", "not allowed on this type"))
     generation = meta.get("generation")
     if isinstance(generation, int) and generation < 0:
         errs.append(invalid("metadata.generation", generation, "must be greater than or equal to 0"))
-    errs.extend(validate_labels(meta.get("labels"), "metadata.labels"))
-    errs.extend(validate_annotations(meta.get("annotations"), "metadata.annotations"))
-    errs.extend(validate_owner_references(meta.get("ownerReferences"), "metadata.ownerReferences"))
-    errs.extend(validate_finalizers(meta.get("finalizers"), "metadata.finalizers"))
+    labels = meta.get("labels")
+    if labels:
+        errs.extend(validate_labels(labels, "metadata.labels"))
+    annotations = meta.get("annotations")
+    if annotations:
+        errs.extend(validate_annotations(annotations, "metadata.annotations"))
+    refs = meta.get("ownerReferences")
+    if refs:
+        errs.extend(validate_owner_references(refs, "metadata.ownerReferences"))
+    finalizers = meta.get("finalizers")
+    if finalizers:
+        errs.extend(validate_finalizers(finalizers, "metadata.finalizers"))
     return errs
 
 

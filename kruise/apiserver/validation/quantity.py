@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 QUANTITY_FORMAT_ERROR = (
@@ -18,6 +19,9 @@ _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "
 _BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
 _DECIMAL_BY_EXP = {v: k for k, v in _DECIMAL.items()}
 _BINARY_SUFFIXES = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
+_EXPONENT_RE = re.compile(r"[eE][-+]?[0-9]+")
+# distinct quantity strings remembered (the same few recur in every pod); bounded against abuse
+PARSE_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -26,14 +30,21 @@ class Quantity:
     format: str  # "DecimalSI" | "BinarySI" | "DecimalExponent"
 
     def __str__(self) -> str:
+        if self.value.__class__ is Fraction:
+            return _canonical_cached(self)
         return _canonical(self)
 
 
 def parse_quantity(raw: Any) -> Quantity:
     """Parse a JSON quantity (string or number). Raises ValueError like kube's decoder would."""
+    if raw.__class__ is str:
+        return _parse_text_cached(raw)  # failures are not cached: they raise again each time
     if isinstance(raw, bool) or raw is None:
         raise ValueError(QUANTITY_FORMAT_ERROR)
-    text = repr(raw) if isinstance(raw, float) else str(raw)
+    return _parse_text(repr(raw) if isinstance(raw, float) else str(raw))
+
+
+def _parse_text(text: str) -> Quantity:
     m = _RE.match(text.strip())
     if not m:
         raise ValueError(QUANTITY_FORMAT_ERROR)
@@ -46,7 +57,7 @@ def parse_quantity(raw: Any) -> Quantity:
         value, fmt = base * 1024 ** _BINARY[suffix], "BinarySI"
     elif suffix in _DECIMAL:
         value, fmt = base * Fraction(10) ** _DECIMAL[suffix], "DecimalSI"
-    elif re.fullmatch(r"[eE][-+]?[0-9]+", suffix):
+    elif _EXPONENT_RE.fullmatch(suffix):
         value, fmt = base * Fraction(10) ** int(suffix[1:]), "DecimalExponent"
     else:
         raise ValueError(QUANTITY_FORMAT_ERROR)
@@ -56,6 +67,9 @@ def parse_quantity(raw: Any) -> Quantity:
         whole = math.ceil(abs(scaled))
         value = Fraction(whole if value > 0 else -whole, 10**9)
     return Quantity(value, fmt)
+
+
+_parse_text_cached = lru_cache(maxsize=PARSE_CACHE_SIZE)(_parse_text)
 
 
 def _canonical(q: Quantity) -> str:
@@ -84,6 +98,9 @@ def _canonical(q: Quantity) -> str:
     if fmt == "DecimalExponent":
         return f"{sign}{n}" + (f"e{exp}" if exp else "")
     return f"{sign}{n}{_DECIMAL_BY_EXP[exp]}"
+
+
+_canonical_cached = lru_cache(maxsize=PARSE_CACHE_SIZE)(_canonical)
 
 
 def quantity_string(raw: Any) -> str:

@@ -575,8 +575,8 @@ class Resources:
     def _reset_status_on_create(self, info: ResourceInfo, obj: Obj) -> None:
         if info.storage_key == "/pods":
             obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj.get("spec") or {})}
-        elif info.storage_key in ("/namespaces", "/persistentvolumeclaims", "/persistentvolumes"):
-            return  # defaulted below
+        elif info.storage_key in ("/namespaces", "/persistentvolumeclaims", "/persistentvolumes", "/nodes"):
+            return  # kept as sent (nodes register with their status) or defaulted below
         else:
             obj.pop("status", None)
 

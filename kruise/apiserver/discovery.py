@@ -26,6 +26,7 @@ _SUBRESOURCE_DOCS: dict[str, tuple[str, str, str, list[str]]] = {
     "binding": ("", "", "Binding", ["create"]),
     "eviction": ("policy", "v1", "Eviction", ["create"]),
     "finalize": ("", "", "", ["update"]),
+    "log": ("", "", "Pod", ["get"]),
 }
 
 

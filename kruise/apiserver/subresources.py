@@ -8,7 +8,7 @@ from aiohttp import web
 
 from kruise.api.selectors import label_selector_from_dict
 
-from . import codec, errors
+from . import codec, errors, podlogs
 from .crud import APPLY_PATCH, AdmissionRequest, DeleteOptions, WriteOptions
 from .meta import clone, now, rfc3339
 from .patch import PatchError, apply_json_patch, apply_merge_patch
@@ -45,6 +45,8 @@ async def handle(
         return await _eviction(h, request, info, namespace, name)
     elif sub == "finalize" and method == "PUT":
         return await _finalize(h, request, info, name)
+    elif sub == "log" and method == "GET":
+        return await podlogs.serve(h, request, info, namespace, name)
     raise errors.method_not_allowed()
 
 

@@ -109,8 +109,14 @@ async def serve(args: argparse.Namespace) -> None:
         webhooks = WebhookRuntime(client, _webhook_config(args))
         if webhooks.mutating or webhooks.validating:
             manager.add_runnable(webhooks.run, leader_only=False, name="webhooks")
-        print(f"kruise manager started identity={identity} health_port={args.health_port}", flush=True)
-        await run_until_signalled(manager)
+        running = asyncio.create_task(run_until_signalled(manager))
+        started = asyncio.create_task(manager.started.wait())
+        await asyncio.wait({running, started}, return_when=asyncio.FIRST_COMPLETED)
+        if started.done():
+            print(f"kruise manager started identity={identity} health_port={manager.health_port}", flush=True)
+        else:
+            started.cancel()
+        await running
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,6 +1,6 @@
 """Informers: a local cache of one resource kept current by list + watch, with event handlers.
 
-The loop, as client-go's reflector: list (a consistent snapshot) → replace the cache, synthesizing
+The loop, as client-go's reflector: list (in pages of 500) → replace the cache, synthesizing
 adds/updates/deletes against what was cached → watch from the list's resourceVersion, resuming from
 the last seen one (bookmarks advance it) after a dropped connection → relist only on 410 Gone.
 Errors and disconnects (an API server restart) back off with jitter and retry forever.
@@ -23,7 +23,7 @@ from typing import Any
 from .errors import Gone
 from .indexer import Indexer, IndexerView, IndexFunc, object_key
 from .resources import Resource
-from .rest import Client, backoff
+from .rest import Client, backoff, gc_paused
 
 log = logging.getLogger("kruise.informer")
 
@@ -171,36 +171,41 @@ class Informer:
             label_selector=self.label_selector,
             field_selector=self.field_selector,
             page_size=self.page_size,
+            strip_managed_fields=True,
         )
         async with contextlib.aclosing(pages) as stream:
             async for page in stream:
                 rv = rv or str((page.get("metadata") or {}).get("resourceVersion") or "")
-                # Strip each page as it arrives, so the next page reuses the memory freed.
-                for obj in page.get("items") or ():
-                    self._prepare(obj)
-                    fresh[object_key(obj)] = obj
+                with gc_paused():
+                    for obj in page.get("items") or ():
+                        self._prepare(obj)
+                        fresh[object_key(obj)] = obj
         self.lists += 1
-        previous = {object_key(o): o for o in self._cache.list()}
-        self._cache.replace(fresh.values())
-        self._rv = rv
-        for key, old in previous.items():
-            if key not in fresh:
-                self._dispatch_delete(old)
-        for n, (key, obj) in enumerate(fresh.items(), 1):
-            old = previous.get(key)
-            if old is None:
-                self._dispatch_add(obj)
-            elif _rv_of(old) != _rv_of(obj):
-                self._dispatch_update(old, obj)
-            if n % _YIELD_EVERY == 0:
-                await asyncio.sleep(0)
+        with gc_paused():
+            previous = {object_key(o): o for o in self._cache.list()}
+            self._cache.replace(fresh.values())
+            self._rv = rv
+            for key, old in previous.items():
+                if key not in fresh:
+                    self._dispatch_delete(old)
+        # Handlers in slices, so a big relist does not hold the loop.
+        items = list(fresh.items())
+        for start in range(0, len(items), _YIELD_EVERY):
+            with gc_paused():
+                for key, obj in items[start : start + _YIELD_EVERY]:
+                    old = previous.get(key)
+                    if old is None:
+                        self._dispatch_add(obj)
+                    elif _rv_of(old) != _rv_of(obj):
+                        self._dispatch_update(old, obj)
+            await asyncio.sleep(0)
         self._synced.set()
         log.debug("event=informer_listed informer=%s count=%d rv=%s", self.name, len(fresh), self._rv)
 
     async def _watch(self) -> int:
         """Follow the watch until the server ends it; returns how many events were handled."""
         handled = 0
-        stream = self.client.watch(
+        stream = self.client.watch_batches(
             self.resource,
             namespace=self.namespace,
             label_selector=self.label_selector,
@@ -208,13 +213,18 @@ class Informer:
             resource_version=self._rv,
             allow_bookmarks=True,
             timeout_seconds=random.randint(_MIN_WATCH_SECONDS, 2 * _MIN_WATCH_SECONDS),
+            strip_managed_fields=True,
         )
-        async with contextlib.aclosing(stream) as events:
-            async for kind, obj in events:
-                self._apply(kind, obj)
-                handled += 1
-                if handled % _YIELD_EVERY == 0:
-                    await asyncio.sleep(0)
+        async with contextlib.aclosing(stream) as batches:
+            async for batch in batches:
+                # A backlog arrives in big batches: cache and dispatch them in one GC-free step.
+                for start in range(0, len(batch), _YIELD_EVERY):
+                    with gc_paused(len(batch) >= 8):
+                        for kind, obj in batch[start : start + _YIELD_EVERY]:
+                            self._apply(kind, obj)
+                    handled += min(_YIELD_EVERY, len(batch) - start)
+                    if len(batch) > _YIELD_EVERY:
+                        await asyncio.sleep(0)
         return handled
 
     def _apply(self, kind: str, obj: Obj) -> None:

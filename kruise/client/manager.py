@@ -66,6 +66,7 @@ class Manager:
             ClientEventSink(self.client), self.options.component, self.options.identity
         )
         self.leading = asyncio.Event()
+        self.started = asyncio.Event()  # health endpoint up, runnables started
         self.ready = False
         self.health_port = self.options.health_port
 
@@ -86,6 +87,7 @@ class Manager:
         else:
             tasks.append(asyncio.create_task(self._lead(), name="controllers"))
         self.ready = True
+        self.started.set()
         stopper = asyncio.create_task(stop.wait())
         try:
             done, _ = await asyncio.wait({stopper, *tasks}, return_when=asyncio.FIRST_COMPLETED)

@@ -14,7 +14,7 @@ import gc
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -138,7 +138,10 @@ class Client:
         continue_: str | None = None,
         resource_version: str | None = None,
         resource_version_match: str | None = None,
+        strip_managed_fields: bool = False,
     ) -> Obj:
+        """One page (or everything when no limit). strip_managed_fields drops metadata.managedFields
+        while decoding, before the cyclic GC ever sees them (caches never read them)."""
         params = _params(
             labelSelector=label_selector,
             fieldSelector=field_selector,
@@ -148,7 +151,7 @@ class Client:
         )
         if continue_:
             params["continue"] = continue_
-        return await self._json("GET", res.path(namespace), params=params)
+        return await self._json("GET", res.path(namespace), params=params, strip=strip_managed_fields)
 
     async def list_pages(
         self,
@@ -159,6 +162,7 @@ class Client:
         field_selector: str | None = None,
         page_size: int | None = 500,
         resource_version: str | None = None,
+        strip_managed_fields: bool = False,
     ) -> AsyncIterator[Obj]:
         """Each page as the server sends it, following continue tokens; the first page's
         metadata.resourceVersion is the list's. Gone mid-way means the token expired: start over."""
@@ -172,6 +176,7 @@ class Client:
                 limit=page_size,
                 continue_=token,
                 resource_version=None if token else resource_version,
+                strip_managed_fields=strip_managed_fields,
             )
             yield page
             token = (page.get("metadata") or {}).get("continue")
@@ -223,10 +228,40 @@ class Client:
         resource_version: str | None = None,
         allow_bookmarks: bool = True,
         timeout_seconds: int | None = None,
+        strip_managed_fields: bool = False,
     ) -> AsyncIterator[tuple[str, Obj]]:
         """(type, object) pairs: ADDED, MODIFIED, DELETED, BOOKMARK. An ERROR event raises its typed
         error (Gone when the resourceVersion is too old); a broken stream raises TransportError; the
         iterator ends when the server closes the watch normally (timeoutSeconds)."""
+        batches = self.watch_batches(
+            res,
+            namespace=namespace,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            resource_version=resource_version,
+            allow_bookmarks=allow_bookmarks,
+            timeout_seconds=timeout_seconds,
+            strip_managed_fields=strip_managed_fields,
+        )
+        async with contextlib.aclosing(batches) as stream:
+            async for batch in stream:
+                for event in batch:
+                    yield event
+
+    async def watch_batches(
+        self,
+        res: Resource,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        resource_version: str | None = None,
+        allow_bookmarks: bool = True,
+        timeout_seconds: int | None = None,
+        strip_managed_fields: bool = False,
+    ) -> AsyncIterator[list[tuple[str, Obj]]]:
+        """As watch(), but the events already received arrive together, so a consumer draining a
+        backlog can handle them in one synchronous step."""
         params = _params(
             watch="true",
             labelSelector=label_selector,
@@ -244,11 +279,15 @@ class Client:
         resp = await self._send("GET", res.path(namespace), params=params, idempotent=True, timeout=timeout)
         try:
             async for lines in _line_batches(resp):
-                for event in _loads_many(lines):
+                batch: list[tuple[str, Obj]] = []
+                for event in _loads_many(lines, strip_managed_fields):
                     kind, obj = event.get("type"), event.get("object")
                     if kind == "ERROR":
+                        if batch:
+                            yield batch
                         raise from_status(obj if isinstance(obj, dict) else {})
-                    yield kind, obj
+                    batch.append((kind, obj))
+                yield batch
         except (aiohttp.ClientError, TimeoutError) as e:
             raise TransportError(f"watch {res.plural}: stream broken: {e!r}") from e
         finally:
@@ -402,6 +441,7 @@ class Client:
         params: dict[str, str] | None = None,
         content_type: str | None = None,
         idempotent: bool | None = None,
+        strip: bool = False,
     ) -> Obj:
         data, ctype = _encode(body, content_type)
         resp = await self._send(
@@ -416,7 +456,7 @@ class Client:
             raw = await resp.read()
         finally:
             resp.release()
-        out = _loads(raw) if raw else {}
+        out = _loads(raw, strip) if raw else {}
         if not isinstance(out, dict):
             raise ApiError(resp.status, "", f"expected a JSON object from {method} {path}")
         return out
@@ -491,6 +531,8 @@ class Client:
                     resp.release()
                 failure = cause = from_response(resp.status, payload)
                 delay = None
+                if resp.status == 401:
+                    self._token_at = float("-inf")  # a provider's token may have been rotated: ask again
                 if resp.status == 429 or (resp.status >= 500 and idempotent):
                     delay = _retry_after(resp.headers.get("Retry-After")) or failure.retry_after
                     delay = min(delay, self.retry.max_retry_after) if delay else None
@@ -509,17 +551,41 @@ class Client:
 _GC_PAUSE_BYTES = 256 * 1024
 
 
-def _loads(raw: bytes) -> Any:
-    """orjson.loads, with the cyclic GC paused for big bodies: a 10,000-pod list allocates millions
-    of containers, and the collections they trigger (which find nothing: JSON has no cycles)
-    cost several times the parse itself."""
-    if len(raw) < _GC_PAUSE_BYTES or not gc.isenabled():
-        return orjson.loads(raw)
+@contextlib.contextmanager
+def gc_paused(pause: bool = True) -> Iterator[None]:
+    """Pause the cyclic GC for a synchronous burst of allocations (never across an await).
+
+    Decoding and caching thousands of API objects allocates millions of containers that all
+    survive; the collections they trigger find nothing (JSON has no cycles) and cost more than
+    the work itself. Reference counting still frees everything as usual."""
+    if not pause or not gc.isenabled():
+        yield
+        return
     gc.disable()
     try:
-        return orjson.loads(raw)
+        yield
     finally:
         gc.enable()
+
+
+def _loads(raw: bytes, strip: bool = False) -> Any:
+    """orjson.loads; big bodies with the GC paused, and managedFields (half of a typical object,
+    never read from a cache) dropped inside the pause so the GC never tracks them."""
+    with gc_paused(len(raw) >= _GC_PAUSE_BYTES):
+        return _strip_list(orjson.loads(raw), strip)
+
+
+def _strip_list(out: Any, strip: bool) -> Any:
+    if strip and isinstance(out, dict):
+        for item in out.get("items") or ():
+            _strip(item)
+    return out
+
+
+def _strip(obj: Any) -> None:
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    if meta:
+        meta.pop("managedFields", None)
 
 
 async def _line_batches(resp: aiohttp.ClientResponse) -> AsyncIterator[list[bytes]]:
@@ -542,15 +608,14 @@ async def _line_batches(resp: aiohttp.ClientResponse) -> AsyncIterator[list[byte
         yield [rest]
 
 
-def _loads_many(lines: list[bytes]) -> list[Any]:
-    """Decode a batch of watch records with the GC paused once for all (see _loads)."""
-    if len(lines) < 8 or not gc.isenabled():
-        return [orjson.loads(line) for line in lines]
-    gc.disable()
-    try:
-        return [orjson.loads(line) for line in lines]
-    finally:
-        gc.enable()
+def _loads_many(lines: list[bytes], strip: bool) -> list[Any]:
+    """Decode a batch of watch records with the GC paused once for all (see gc_paused)."""
+    with gc_paused(len(lines) >= 8):
+        events = [orjson.loads(line) for line in lines]
+        if strip:
+            for event in events:
+                _strip(event.get("object"))
+        return events
 
 
 def _ns(res: Resource, namespace: str | None) -> str | None:

@@ -74,6 +74,7 @@ def _go_escape(text: str) -> str:
 # (their spelling differs, e.g. 1e-07 and 1e-7), and so are subclasses.
 _FLAT_TYPES = frozenset((str, int, bool, type(None)))
 _SORT_KEYS = orjson.OPT_SORT_KEYS
+_SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
 
 
 def _flat_json(value: Any) -> str | None:
@@ -244,9 +245,18 @@ def _emit(node: dict[str, Any]) -> dict[str, Any]:
         for pe, child in node.items():
             out[pe] = _emit(child) if len(child) > 1 or "." not in child else {}
     elif node:
-        for pe in sorted(node, key=pe_order):
+        for pe in _sorted_pes(node):
             child = node[pe]
             out[pe] = _emit(child) if len(child) > 1 or "." not in child else {}
+    return out
+
+
+def _sorted_pes(pes: Iterable[str]) -> list[str]:
+    """Path elements in `pe_order`."""
+    out = sorted(pes)
+    # Field elements sort as their strings do, and a string between two "f:" strings is one.
+    if not (out[0].startswith("f:") and out[-1].startswith("f:")):
+        out.sort(key=pe_order)
     return out
 
 
@@ -261,7 +271,7 @@ def decode_fields_v1(fields: Any) -> FieldSet:
 
 def _collect(node: dict[str, Any], prefix: Path, out: FieldSet) -> None:
     for key, child in node.items():
-        if not isinstance(child, dict):
+        if type(child) is not dict and not isinstance(child, dict):
             raise ValueError(f"FieldsV1 entry {key!r} must be an object")
         if key == ".":
             if child:
@@ -269,11 +279,166 @@ def _collect(node: dict[str, Any], prefix: Path, out: FieldSet) -> None:
             if prefix:
                 out.add(prefix)
             continue
-        path = (*prefix, parse_pe(key))
-        if not child:
-            out.add(path)
-        else:
+        path = (*prefix, key if key.startswith("f:") else _parse_pe(key))
+        if child:
             _collect(child, path, out)
+        else:
+            out.add(path)
+
+
+# ---- canonical FieldsV1 tries, used as field sets ------------------------------------------
+#
+# A FieldsV1 trie that `encode_fields_v1` would write back unchanged ("canonical") can stand for
+# its set of paths: lookups, removals and additions work on the trie directly (copy-on-write,
+# never mutating it), so an update that touches a few fields of a large entry need not decode and
+# re-encode the whole entry.
+
+
+def check_fields_v1(fields: Any) -> bool:
+    """Validate a FieldsV1 trie as `decode_fields_v1` does (ValueError when it is malformed) and
+    tell whether it is canonical: `encode_fields_v1(decode_fields_v1(fields)) == fields`, key
+    order included."""
+    if not isinstance(fields, dict):
+        raise ValueError("FieldsV1 must be a JSON object")
+    return _check(fields, True)
+
+
+def _check(node: dict[str, Any], root: bool) -> bool:
+    canonical = _keys_canonical(tuple(node))
+    dot = node.get(".")
+    if dot is not None:
+        if not isinstance(dot, dict):
+            raise ValueError("FieldsV1 entry '.' must be an object")
+        if dot:
+            raise ValueError('FieldsV1 "." must map to an empty object')
+        if root:
+            canonical = False  # never written at the root
+    for child in node.values():
+        if type(child) is not dict and not isinstance(child, dict):
+            raise ValueError("FieldsV1 entries must be objects")
+        if child and not _check(child, False):
+            canonical = False
+    return canonical
+
+
+_KEYS_CANONICAL: dict[tuple[str, ...], bool] = {}
+
+
+def _keys_canonical(keys: tuple[str, ...]) -> bool:
+    """Validate the keys of a FieldsV1 node (ValueError) and tell whether they are spelled and
+    ordered as `encode_fields_v1` writes them below the root. Remembered per key tuple, as
+    objects of a kind share their keys."""
+    known = _KEYS_CANONICAL.get(keys)
+    if known is None:
+        canonical = True
+        field = ""  # the last field element ("f:...") seen
+        other = None  # the last other element, once one was seen (they sort after fields)
+        for i, key in enumerate(keys):
+            if key.startswith("f:"):
+                if other is not None or field >= key:
+                    canonical = False
+                field = key
+            elif key == ".":
+                # written only first, and only for a member with children
+                if i or len(keys) < 2:
+                    canonical = False
+            else:
+                if _parse_pe(key) != key or (other is not None and pe_order(other) >= pe_order(key)):
+                    canonical = False
+                other = key
+        if len(_KEYS_CANONICAL) > 4096:
+            _KEYS_CANONICAL.clear()
+        known = _KEYS_CANONICAL[keys] = canonical
+    return known
+
+
+def trie_has(trie: dict[str, Any], path: Path) -> bool:
+    """Whether `path` is a member of the canonical trie."""
+    if not path:
+        return False
+    node = trie
+    for pe in path:
+        node = node.get(pe)  # type: ignore[assignment]
+        if node is None:
+            return False
+    return not node or "." in node
+
+
+def trie_without(trie: dict[str, Any], paths: Iterable[Path]) -> dict[str, Any]:
+    """The canonical trie of `decode(trie) - paths` (`trie` is not modified)."""
+    return _without(trie, list(paths), 0)
+
+
+def _without(kids: dict[str, Any], paths: list[Path], depth: int) -> dict[str, Any]:
+    # `kids`: a trie node without its "." marker; paths all longer than `depth`
+    groups: dict[str, list[Path]] = {}
+    for p in paths:
+        groups.setdefault(p[depth], []).append(p)
+    out = dict(kids)
+    for pe, group in groups.items():
+        child = out.get(pe)
+        if child is None:
+            continue
+        member = not child or "." in child
+        below = {k: v for k, v in child.items() if k != "."} if member else child
+        deeper = [p for p in group if len(p) > depth + 1]
+        if deeper and below:
+            below = _without(below, deeper, depth + 1)
+        if len(deeper) < len(group):
+            member = False
+        if below:
+            out[pe] = {".": {}, **below} if member else below
+        elif member:
+            out[pe] = {}
+        else:
+            del out[pe]
+    return out
+
+
+def trie_with(trie: dict[str, Any], paths: Iterable[Path]) -> dict[str, Any]:
+    """The canonical trie of `decode(trie) | paths` (`trie` is not modified)."""
+    return _with(trie, [p for p in paths if p], 0)
+
+
+def _with(kids: dict[str, Any], paths: list[Path], depth: int) -> dict[str, Any]:
+    groups: dict[str, list[Path]] = {}
+    for p in paths:
+        groups.setdefault(p[depth], []).append(p)
+    out = dict(kids)
+    added = False
+    for pe, group in groups.items():
+        child = out.get(pe)
+        if child is None:
+            added = True
+            member = False
+            below: dict[str, Any] = {}
+        else:
+            member = not child or "." in child
+            below = {k: v for k, v in child.items() if k != "."} if member else child
+        deeper = [p for p in group if len(p) > depth + 1]
+        if deeper:
+            below = _with(below, deeper, depth + 1)
+        if len(deeper) < len(group):
+            member = True
+        if below:
+            out[pe] = {".": {}, **below} if member else below
+        else:
+            out[pe] = {}
+    if added:
+        out = {pe: out[pe] for pe in _sorted_pes(out)}
+    return out
+
+
+def copy_trie(trie: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of a FieldsV1 trie."""
+    try:
+        return orjson.loads(orjson.dumps(trie))  # type: ignore[no-any-return]
+    except TypeError:  # not representable by orjson (a lone surrogate)
+        return _copy(trie)
+
+
+def _copy(node: dict[str, Any]) -> dict[str, Any]:
+    return {k: _copy(v) if v else {} for k, v in node.items()}
 
 
 # ---- set helpers --------------------------------------------------------------------------
@@ -334,33 +499,25 @@ def _scalar_key_pe(names: tuple[str, ...], values: tuple[str | int, ...]) -> str
 
 
 def _key_item_pe(item: Any, node: SchemaNode) -> str:
-    if node.list_type == "map" and node.list_map_keys:
-        if not isinstance(item, dict):
-            what = "a null element" if item is None else "non-map elements"
-            raise FieldPathError(f"associative list with keys may not have {what}")
-        key: dict[str, Any] = {}
-        item_node = node.item()
-        for name in node.list_map_keys:
-            if name in item:
-                key[name] = item[name]
-                continue
-            default = getattr(item_node.child(name), "default", None)
-            if default is None:
-                default = _KEY_DEFAULTS.get(name)
-            if default is None:
-                raise FieldPathError(
-                    f'associative list with keys has an element that omits key field "{name}"'
-                    " (and doesn't have default value)"
-                )
-            key[name] = default
-        return key_pe(key)
-    if isinstance(item, dict):
-        raise FieldPathError("associative list without keys has an element that's a map type")
-    if isinstance(item, list):
-        raise FieldPathError("not supported: associative list with lists as elements")
-    if item is None:
-        raise FieldPathError("associative list without keys has an element that's an explicit null")
-    return value_pe(item)
+    if not isinstance(item, dict):
+        what = "a null element" if item is None else "non-map elements"
+        raise FieldPathError(f"associative list with keys may not have {what}")
+    key: dict[str, Any] = {}
+    item_node = node.item()
+    for name in node.list_map_keys:
+        if name in item:
+            key[name] = item[name]
+            continue
+        default = getattr(item_node.child(name), "default", None)
+        if default is None:
+            default = _KEY_DEFAULTS.get(name)
+        if default is None:
+            raise FieldPathError(
+                f'associative list with keys has an element that omits key field "{name}"'
+                " (and doesn't have default value)"
+            )
+        key[name] = default
+    return key_pe(key)
 
 
 def _item_pes(items: list[Any], node: SchemaNode, path: Path) -> list[str]:
@@ -445,7 +602,8 @@ def _compare(old: Any, new: Any, node: SchemaNode, path: Path, res: Comparison) 
         return
     if old is new or (old == new and _same_json(old, new)):
         # nothing below changed; only the errors a full walk would raise are left to find
-        _validate(new, node, path)
+        if _may_hold_keyed_list(node):
+            _validate(old, node, path)  # in the order a full walk takes: old's
         return
     if _empty(old) and _empty(new):
         granular = False  # empty/null on both sides compares as a leaf, keeping the distinction
@@ -502,24 +660,88 @@ def _all_paths(value: Any, node: SchemaNode, path: Path, out: FieldSet) -> None:
 
 
 def _validate(value: Any, node: SchemaNode, path: Path) -> None:
-    """Raise the FieldPathError `_compare` raises for two equal copies of `value`, if any."""
+    """Raise the FieldPathError `_compare` raises for two equal copies of `value`, if any
+    (`node` may hold a set or map list)."""
     if isinstance(value, dict):
         if value and node.map_type != "atomic":
+            fields, values = node.fields, node.values
             for name, child in value.items():
-                if isinstance(child, (dict, list)) and child:
-                    _validate(child, node.child(name), (*path, "f:" + name))
+                if type(child) in _SCALAR_TYPES or not child:
+                    continue
+                if name in fields:
+                    child_node = fields[name]
+                else:
+                    child_node = values if values is not None else UNKNOWN
+                if _may_hold_keyed_list(child_node) and isinstance(child, (dict, list)):
+                    _validate(child, child_node, (*path, "f:" + name))
     elif isinstance(value, list) and value and node.list_type in ("set", "map"):
         item_node = node.item()
+        if not _may_hold_keyed_list(item_node):
+            _check_items(value, node, path)
+            return
         for pe, items in _group(value, node, path).items():
-            if len(items) == 1 and isinstance(items[0], (dict, list)):
+            if len(items) == 1 and isinstance(items[0], (dict, list)) and items[0]:
                 _validate(items[0], item_node, (*path, pe))
+
+
+def _check_items(items: list[Any], node: SchemaNode, path: Path) -> None:
+    """Raise the FieldPathError `_group` raises for these items, if any."""
+    keys = node.list_map_keys if node.list_type == "map" else ()
+    for item in items:
+        if keys:
+            if type(item) is not dict or not all(name in item for name in keys):
+                break
+        elif item is None or isinstance(item, (dict, list)):
+            break
+    else:
+        return
+    _group(items, node, path)  # raises, unless a key field has a default
+
+
+_HOLDS_KEYED_LIST: dict[int, tuple[SchemaNode, bool]] = {}
+
+
+def _may_hold_keyed_list(node: SchemaNode) -> bool:
+    """Whether a value of `node` may hold a set or map list that `_compare` walks into, the
+    only place it raises. Remembered per schema node (schema nodes are not modified once in
+    use)."""
+    known = _HOLDS_KEYED_LIST.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]
+    if len(_HOLDS_KEYED_LIST) > 100_000:
+        _HOLDS_KEYED_LIST.clear()
+    return _holds_keyed_list(node, set())
+
+
+def _holds_keyed_list(node: SchemaNode, stack: set[int]) -> bool:
+    known = _HOLDS_KEYED_LIST.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]
+    if node.list_type in ("set", "map"):
+        result = True
+    elif node.map_type == "atomic":
+        result = False  # a dict of it is a leaf, and so is a list of it (atomic)
+    elif id(node) in stack:
+        return True  # a recursive schema: assume so (not remembered)
+    else:
+        stack.add(id(node))
+        children = list(node.fields.values())
+        if node.values is not None:
+            children.append(node.values)
+        result = any(_holds_keyed_list(child, stack) for child in children)
+        stack.discard(id(node))
+    _HOLDS_KEYED_LIST[id(node)] = (node, result)
+    return result
 
 
 def _compare_maps(old: Any, new: Any, node: SchemaNode, path: Path, res: Comparison) -> None:
     old_map = old if isinstance(old, dict) else {}
     new_map = new if isinstance(new, dict) else {}
     for name, old_child in old_map.items():
-        _compare(old_child, new_map.get(name, MISSING), node.child(name), (*path, "f:" + name), res)
+        new_child = new_map.get(name, MISSING)
+        if type(old_child) is type(new_child) and type(old_child) in _SCALAR_TYPES and old_child == new_child:
+            continue  # an unchanged scalar (json_equal for two values of one scalar type)
+        _compare(old_child, new_child, node.child(name), (*path, "f:" + name), res)
     for name, new_child in new_map.items():
         if name not in old_map:
             _compare(MISSING, new_child, node.child(name), (*path, "f:" + name), res)
@@ -611,12 +833,11 @@ def _created(value: Any, node: SchemaNode, member: bool, exclude: ExcludeTrie) -
         if not value or node.map_type == "atomic":
             return {} if member else None
         fields, values = node.fields, node.values
-        for name in sorted(value):
+        for name, pe in _field_pes(value):
             if name in fields:
                 child_node = fields[name]
             else:
                 child_node = values if values is not None else UNKNOWN
-            pe = "f:" + name
             sub = exclude.get(pe)
             if sub is None:
                 out[pe] = _new_member(value[name], child_node)
@@ -646,32 +867,64 @@ def _created(value: Any, node: SchemaNode, member: bool, exclude: ExcludeTrie) -
     return out if out else None
 
 
+_FIELD_PES: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+
+
+def _field_pes(value: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(name, "f:" + name) for the keys of `value`, in name order; remembered per key tuple, as
+    objects of a kind share their keys."""
+    names = tuple(value)
+    known = _FIELD_PES.get(names)
+    if known is None:
+        if len(_FIELD_PES) > 4096:
+            _FIELD_PES.clear()
+        known = _FIELD_PES[names] = tuple((name, "f:" + name) for name in sorted(names))
+    return known
+
+
 def _new_member(value: Any, node: SchemaNode) -> dict[str, Any]:
     # `_created` for a member with nothing excluded at or below it
     if isinstance(value, dict):
-        if not value or node.map_type == "atomic":
-            return {}
-        out: dict[str, Any] = {".": {}}
-        fields, values = node.fields, node.values
-        for name in sorted(value):
-            child = value[name]
-            if isinstance(child, (dict, list)):
-                if name in fields:
-                    child_node = fields[name]
-                else:
-                    child_node = values if values is not None else UNKNOWN
-                out["f:" + name] = _new_member(child, child_node)
-            else:
-                out["f:" + name] = {}
-        return out
+        return _new_map(value, node) if value and node.map_type != "atomic" else {}
     if isinstance(value, list):
-        if not value or (node.list_type != "set" and node.list_type != "map"):
-            return {}
-        groups = _group(value, node, ())
-        item_node = node.item()
-        out = {".": {}}
-        for pe in sorted(groups, key=pe_order) if len(groups) > 1 else groups:
-            items = groups[pe]
-            out[pe] = _new_member(items[0], item_node) if len(items) == 1 else {}
-        return out
+        return _new_list(value, node) if value and node.list_type in ("set", "map") else {}
     return {}
+
+
+def _new_map(value: dict[str, Any], node: SchemaNode) -> dict[str, Any]:
+    # `_new_member` of a non-empty granular map
+    out: dict[str, Any] = {".": {}}
+    fields, values = node.fields, node.values
+    for name, pe in _field_pes(value):
+        child = value[name]
+        if type(child) in _SCALAR_TYPES or not child:
+            out[pe] = {}
+            continue
+        if name in fields:
+            child_node = fields[name]
+        else:
+            child_node = values if values is not None else UNKNOWN
+        if type(child) is dict:
+            out[pe] = _new_map(child, child_node) if child_node.map_type != "atomic" else {}
+        elif type(child) is list:
+            out[pe] = _new_list(child, child_node) if child_node.list_type in ("set", "map") else {}
+        else:
+            out[pe] = _new_member(child, child_node)
+    return out
+
+
+def _new_list(value: list[Any], node: SchemaNode) -> dict[str, Any]:
+    # `_new_member` of a non-empty set or map list
+    groups = _group(value, node, ())
+    item_node = node.item()
+    out: dict[str, Any] = {".": {}}
+    for pe in _sorted_pes(groups) if len(groups) > 1 else groups:
+        items = groups[pe]
+        item = items[0]
+        if len(items) > 1 or type(item) in _SCALAR_TYPES or not item:
+            out[pe] = {}
+        elif type(item) is dict:
+            out[pe] = _new_map(item, item_node) if item_node.map_type != "atomic" else {}
+        else:
+            out[pe] = _new_member(item, item_node)
+    return out

@@ -19,8 +19,8 @@ from kube-apiserver because clients observe them:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ..typemeta import SchemaNode
@@ -29,7 +29,9 @@ from .fieldset import (
     FieldSet,
     Path,
     canonical_json,
+    check_fields_v1,
     compare,
+    copy_trie,
     created_fields_v1,
     decode_fields_v1,
     encode_fields_v1,
@@ -40,6 +42,9 @@ from .fieldset import (
     path_string,
     schema_at,
     strict_prefixes,
+    trie_has,
+    trie_with,
+    trie_without,
 )
 from .merge import deep_copy, merge, remove_paths
 
@@ -108,12 +113,75 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-@dataclass
 class _Entry:
-    id: ManagerId
-    api_version: str
-    time: str | None
-    fields: FieldSet = field(default_factory=set)
+    """One managedFields entry. Its field set is held either as a set of paths or, as decoded
+    from a canonical FieldsV1 trie, as that trie (`raw`, shared and never modified); `fields`
+    turns the trie into a set, and the methods keep it a trie where they can."""
+
+    __slots__ = ("_fields", "_raw", "api_version", "id", "time")
+
+    def __init__(
+        self,
+        id: ManagerId,
+        api_version: str,
+        time: str | None,
+        fields: FieldSet | None = None,
+        *,
+        raw: dict[str, Any] | None = None,
+    ) -> None:
+        self.id = id
+        self.api_version = api_version
+        self.time = time
+        self._raw = raw
+        self._fields: FieldSet | None = fields if fields is not None or raw is not None else set()
+
+    @property
+    def fields(self) -> FieldSet:
+        """The field set (as a mutable set; from here on the entry holds it as one)."""
+        if self._fields is None:
+            self._fields = decode_fields_v1(self._raw)
+            self._raw = None
+        return self._fields
+
+    @fields.setter
+    def fields(self, value: FieldSet) -> None:
+        self._fields, self._raw = value, None
+
+    def has_fields(self) -> bool:
+        # a canonical trie with any key has a member (only a root "." would not be one)
+        return bool(self._raw) if self._fields is None else bool(self._fields)
+
+    def owned(self, paths: FieldSet) -> FieldSet:
+        """`fields & paths`."""
+        if self._fields is None:
+            raw = self._raw
+            return {p for p in paths if trie_has(raw, p)}  # type: ignore[arg-type]
+        return self._fields & paths
+
+    def disown(self, paths: FieldSet) -> None:
+        """`fields -= paths`."""
+        if self._fields is None:
+            hits = self.owned(paths)
+            if hits:
+                self._raw = trie_without(self._raw, hits)  # type: ignore[arg-type]
+        else:
+            self._fields = self._fields - paths
+
+    def own(self, paths: FieldSet) -> None:
+        """`fields |= paths`."""
+        if self._fields is None:
+            raw = self._raw
+            new = [p for p in paths if not trie_has(raw, p)]  # type: ignore[arg-type]
+            if new:
+                self._raw = trie_with(raw, new)  # type: ignore[arg-type]
+        else:
+            self._fields |= paths
+
+    def fields_v1(self) -> dict[str, Any]:
+        """The FieldsV1 encoding, a new object."""
+        if self._fields is None:
+            return copy_trie(self._raw)  # type: ignore[arg-type]
+        return encode_fields_v1(self._fields)
 
 
 _Managers = dict[ManagerId, _Entry]
@@ -184,17 +252,30 @@ def _decode(entries: Any) -> _Managers:
             api_version if operation == "Update" else "",
             str(entry.get("subresource") or ""),
         )
-        fields = decode_fields_v1(entry.get("fieldsV1", {}))
+        fields_v1 = entry.get("fieldsV1", {})
         if mid in out:
-            out[mid].fields |= fields
+            out[mid].fields |= decode_fields_v1(fields_v1)
+        elif check_fields_v1(fields_v1):
+            out[mid] = _Entry(mid, api_version, entry.get("time"), raw=fields_v1)
         else:
-            out[mid] = _Entry(mid, api_version, entry.get("time"), fields)
+            out[mid] = _Entry(mid, api_version, entry.get("time"), decode_fields_v1(fields_v1))
     return out
 
 
 def _seconds(time: str | None) -> float:
     if not time:
         return 0.0
+    if type(time) is str:
+        return _seconds_of(time)
+    try:
+        # whole seconds, as kube compares metav1.Time
+        return float(int(datetime.fromisoformat(time.replace("Z", "+00:00")).timestamp()))
+    except ValueError:
+        return 0.0
+
+
+@lru_cache(maxsize=1024)
+def _seconds_of(time: str) -> float:
     try:
         # whole seconds, as kube compares metav1.Time
         return float(int(datetime.fromisoformat(time.replace("Z", "+00:00")).timestamp()))
@@ -203,7 +284,7 @@ def _seconds(time: str | None) -> float:
 
 
 def _encode(managers: _Managers) -> list[dict[str, Any]]:
-    entries = [e for e in managers.values() if e.fields]
+    entries = [e for e in managers.values() if e.has_fields()]
     entries.sort(
         key=lambda e: (e.id.operation, _seconds(e.time), e.id.manager, e.api_version, e.id.subresource)
     )
@@ -217,7 +298,7 @@ def _encode(managers: _Managers) -> list[dict[str, Any]]:
         if e.time:
             doc["time"] = e.time
         doc["fieldsType"] = "FieldsV1"
-        doc["fieldsV1"] = encode_fields_v1(e.fields)
+        doc["fieldsV1"] = e.fields_v1()
         if e.id.subresource:
             doc["subresource"] = e.id.subresource
         out.append(doc)
@@ -274,7 +355,7 @@ def _owned_changes(
     conflicts = {}
     for mid, entry in managers.items():
         if mid != actor:
-            hit = entry.fields & changed
+            hit = entry.owned(changed)
             if hit:
                 conflicts[mid] = hit
     return changed, cmp.removed, conflicts
@@ -285,7 +366,7 @@ def _take_ownership(
 ) -> None:
     for mid, entry in managers.items():
         if mid != actor:
-            entry.fields = entry.fields - conflicts.get(mid, set()) - removed
+            entry.disown(conflicts[mid] | removed if mid in conflicts else removed)
 
 
 def _record_update(
@@ -305,7 +386,7 @@ def _record_update(
         if entry is None:
             managers[mid] = _Entry(mid, api_version, now, mine)
         else:
-            entry.fields |= mine
+            entry.own(mine)
             entry.time = now
 
 

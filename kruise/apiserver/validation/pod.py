@@ -3,22 +3,32 @@
 Only the commonly hit rules are implemented, each with kube's field path and message. Fields the
 API server defaults (imagePullPolicy, restartPolicy, protocol, ...) are accepted when absent.
 Metadata is not checked here: callers run validate_object_meta(_update) alongside.
+
+This runs on every pod write, so the common (valid) case is kept cheap: string checks are memoized
+(see meta.memoized_check), paths and messages are only built when there is an error, resource lists
+and QoS are computed once per distinct set of quantity strings, and updates compare specs subtree by
+subtree (`_norm_equal`) instead of normalizing and deep-copying whole specs. Each fast path falls
+back to the plain computation for input it does not recognise, so results never differ.
 """
 
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from kruise.apiserver.errors import FieldError, forbidden, invalid, not_supported, required
 from kruise.apiserver.validation.meta import (
+    CHECK_CACHE_SIZE,
+    dns1123_label_msgs,
+    dns1123_subdomain_msgs,
     inclusive_range_error,
-    is_dns1123_label,
     is_dns1123_subdomain,
-    is_qualified_name,
-    is_valid_label_value,
+    label_value_msgs,
+    memoized_check,
+    qualified_name_msgs,
     validate_label_name,
     validate_labels,
 )
@@ -36,6 +46,10 @@ UPDATABLE_POD_SPEC_FIELDS = (
 )
 
 _PROTOCOLS = ["SCTP", "TCP", "UDP"]
+_PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
+_RESTART_POLICIES = ["Always", "OnFailure", "Never"]
+_DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
+_TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
 _VOLUME_SOURCES = (
     "hostPath",
     "emptyDir",
@@ -69,9 +83,12 @@ _VOLUME_SOURCES = (
     "image",
 )
 _NOT_FOR_INIT = "may not be set for init containers without restartPolicy=Always"
+_PORT_RANGE_ERROR = inclusive_range_error(1, 65535)
 
 
 def _dedupe(errs: list[FieldError]) -> list[FieldError]:
+    if not errs:
+        return []
     seen: set[str] = set()
     out = []
     for e in errs:
@@ -85,7 +102,7 @@ def _dedupe(errs: list[FieldError]) -> list[FieldError]:
 # -- containers ------------------------------------------------------------------------------------
 
 
-def _is_valid_port_name(name: str) -> list[str]:
+def _port_name_errors(name: str) -> list[str]:
     errs = []
     if len(name) > 15:
         errs.append("must be no more than 15 characters")
@@ -100,35 +117,41 @@ def _is_valid_port_name(name: str) -> list[str]:
     return errs
 
 
+_port_name_msgs = memoized_check(_port_name_errors)
+
+
+def _is_valid_port_name(name: str) -> list[str]:
+    return list(_port_name_msgs(name))
+
+
 def _port_num_errors(port: Any) -> list[str]:
-    return [] if isinstance(port, int) and 1 <= port <= 65535 else [inclusive_range_error(1, 65535)]
+    return [] if isinstance(port, int) and 1 <= port <= 65535 else [_PORT_RANGE_ERROR]
 
 
 def _validate_ports(ports: list[dict], path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     names: set[str] = set()
     for i, port in enumerate(ports or []):
-        p = f"{path}[{i}]"
         name = port.get("name") or ""
         if name:
-            msgs = _is_valid_port_name(name)
+            msgs = _port_name_msgs(name)
             if msgs:
-                errs.extend(invalid(p + ".name", name, m) for m in msgs)
+                errs.extend(invalid(f"{path}[{i}].name", name, m) for m in msgs)
             elif name in names:
-                errs.append(FieldError("Duplicate", p + ".name", value=name))
+                errs.append(FieldError("Duplicate", f"{path}[{i}].name", value=name))
             else:
                 names.add(name)
         cport = port.get("containerPort") or 0
         if not cport:
-            errs.append(required(p + ".containerPort"))
-        else:
-            errs.extend(invalid(p + ".containerPort", cport, m) for m in _port_num_errors(cport))
+            errs.append(required(f"{path}[{i}].containerPort"))
+        elif not (isinstance(cport, int) and 1 <= cport <= 65535):
+            errs.append(invalid(f"{path}[{i}].containerPort", cport, _PORT_RANGE_ERROR))
         hport = port.get("hostPort") or 0
-        if hport:
-            errs.extend(invalid(p + ".hostPort", hport, m) for m in _port_num_errors(hport))
+        if hport and not (isinstance(hport, int) and 1 <= hport <= 65535):
+            errs.append(invalid(f"{path}[{i}].hostPort", hport, _PORT_RANGE_ERROR))
         proto = port.get("protocol")
         if proto and proto not in _PROTOCOLS:
-            errs.append(not_supported(p + ".protocol", proto, _PROTOCOLS))
+            errs.append(not_supported(f"{path}[{i}].protocol", proto, _PROTOCOLS))
     return errs
 
 
@@ -144,21 +167,23 @@ def _env_name_errors(name: str) -> list[str]:
     return errs
 
 
+_env_name_msgs = memoized_check(_env_name_errors)
+_ENV_SOURCES = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef")
+
+
 def _validate_env(env: list[dict], path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     for i, ev in enumerate(env or []):
-        p = f"{path}[{i}]"
         name = ev.get("name") or ""
         if not name:
-            errs.append(required(p + ".name"))
-        errs.extend(invalid(p + ".name", name, m) for m in _env_name_errors(name))
+            errs.append(required(f"{path}[{i}].name"))
+        msgs = _env_name_msgs(name)
+        if msgs:
+            errs.extend(invalid(f"{path}[{i}].name", name, m) for m in msgs)
         source = ev.get("valueFrom")
         if source is not None:
-            n = sum(
-                1
-                for k in ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef")
-                if source.get(k)
-            )
+            p = f"{path}[{i}]"
+            n = sum(1 for k in _ENV_SOURCES if source.get(k))
             if ev.get("value"):
                 errs.append(invalid(p + ".valueFrom", "", "may not be specified when `value` is not empty"))
             elif n == 0:
@@ -197,8 +222,7 @@ def _validate_volume_mounts(mounts: list[dict], volumes: set[str], path: str) ->
 
 
 def _validate_pull_policy(policy: Any, path: str) -> list[FieldError]:
-    allowed = ["Always", "IfNotPresent", "Never"]
-    return [] if not policy or policy in allowed else [not_supported(path, policy, allowed)]
+    return [] if not policy or policy in _PULL_POLICIES else [not_supported(path, policy, _PULL_POLICIES)]
 
 
 def _is_standard_container_resource(name: str) -> bool:
@@ -219,7 +243,7 @@ def _validate_resource_list(resources: dict, path: str) -> tuple[list[FieldError
             if not _is_standard_container_resource(name):
                 errs.append(invalid(p, name, "must be a standard resource for containers"))
         else:
-            errs.extend(invalid(p, name, m) for m in is_qualified_name(name))
+            errs.extend(invalid(p, name, m) for m in qualified_name_msgs(name))
         try:
             q = parse_quantity(resources[name])
         except ValueError as exc:
@@ -231,7 +255,7 @@ def _validate_resource_list(resources: dict, path: str) -> tuple[list[FieldError
     return errs, parsed
 
 
-def _validate_resources(res: dict, path: str) -> list[FieldError]:
+def _validate_resources_full(res: dict, path: str) -> list[FieldError]:
     res = res or {}
     lim_errs, limits = _validate_resource_list(res.get("limits") or {}, path + ".limits")
     req_errs, requests = _validate_resource_list(res.get("requests") or {}, path + ".requests")
@@ -252,6 +276,39 @@ def _validate_resources(res: dict, path: str) -> list[FieldError]:
     return errs
 
 
+# Plain JSON types only: anything else (subclasses included) makes orjson raise, and the callers
+# then take the plain path.
+_JSON_OPTS = (
+    orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+)
+
+
+def _json_key(value: Any) -> bytes | None:
+    """A hashable key that pins `value` down exactly (orjson.loads gives an equivalent value back).
+
+    None when `value` is not plain JSON, or holds a null: NaN and infinities also encode as null,
+    so a round trip through JSON would not reproduce them.
+    """
+    try:
+        key = orjson.dumps(value, option=_JSON_OPTS)
+    except TypeError:
+        return None
+    return None if b"null" in key else key
+
+
+@lru_cache(maxsize=CHECK_CACHE_SIZE)
+def _resources_valid(key: bytes) -> bool:
+    return not _validate_resources_full(orjson.loads(key), "")
+
+
+def _validate_resources(res: dict, path: str) -> list[FieldError]:
+    # the same few resource maps recur in every pod; only their errors need the full computation
+    key = _json_key(res) if res.__class__ is dict else None
+    if key is not None and _resources_valid(key):
+        return []
+    return _validate_resources_full(res, path)
+
+
 def _validate_probe(probe: dict | None, path: str, single_success: bool) -> list[FieldError]:
     if probe is None:
         return []
@@ -267,32 +324,49 @@ def _validate_probe(probe: dict | None, path: str, single_success: bool) -> list
     return errs
 
 
+_TERMINATION_MESSAGE_POLICIES = ["File", "FallbackToLogsOnError"]
+
+
 def _validate_container_common(ctr: dict, volumes: set[str], path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     name = ctr.get("name") or ""
     if not name:
         errs.append(required(path + ".name"))
     else:
-        errs.extend(invalid(path + ".name", name, m) for m in is_dns1123_label(name))
+        msgs = dns1123_label_msgs(name)
+        if msgs:
+            errs.extend(invalid(path + ".name", name, m) for m in msgs)
     if not ctr.get("image"):
         errs.append(required(path + ".image"))
     tmp = ctr.get("terminationMessagePolicy")
     if tmp and tmp not in ("File", "FallbackToLogsOnError"):
-        errs.append(not_supported(path + ".terminationMessagePolicy", tmp, ["File", "FallbackToLogsOnError"]))
-    errs.extend(_validate_ports(ctr.get("ports") or [], path + ".ports"))
-    errs.extend(_validate_env(ctr.get("env") or [], path + ".env"))
-    errs.extend(_validate_volume_mounts(ctr.get("volumeMounts") or [], volumes, path + ".volumeMounts"))
-    errs.extend(_validate_pull_policy(ctr.get("imagePullPolicy"), path + ".imagePullPolicy"))
+        errs.append(not_supported(path + ".terminationMessagePolicy", tmp, _TERMINATION_MESSAGE_POLICIES))
+    ports = ctr.get("ports")
+    if ports:
+        errs.extend(_validate_ports(ports, path + ".ports"))
+    env = ctr.get("env")
+    if env:
+        errs.extend(_validate_env(env, path + ".env"))
+    mounts = ctr.get("volumeMounts")
+    if mounts:
+        errs.extend(_validate_volume_mounts(mounts, volumes, path + ".volumeMounts"))
+    policy = ctr.get("imagePullPolicy")
+    if policy and policy not in _PULL_POLICIES:
+        errs.append(not_supported(path + ".imagePullPolicy", policy, _PULL_POLICIES))
     errs.extend(_validate_resources(ctr.get("resources") or {}, path + ".resources"))
     return errs
 
 
+_PROBES = (("livenessProbe", True), ("readinessProbe", False), ("startupProbe", True))
+
+
 def _validate_lifecycle_probes(ctr: dict, path: str) -> list[FieldError]:
-    return (
-        _validate_probe(ctr.get("livenessProbe"), path + ".livenessProbe", True)
-        + _validate_probe(ctr.get("readinessProbe"), path + ".readinessProbe", False)
-        + _validate_probe(ctr.get("startupProbe"), path + ".startupProbe", True)
-    )
+    errs: list[FieldError] = []
+    for key, single_success in _PROBES:
+        probe = ctr.get(key)
+        if probe is not None:
+            errs.extend(_validate_probe(probe, f"{path}.{key}", single_success))
+    return errs
 
 
 def _host_port_conflicts(containers: list[dict], path: str, seen: set[str]) -> list[FieldError]:
@@ -310,10 +384,61 @@ def _host_port_conflicts(containers: list[dict], path: str, seen: set[str]) -> l
     return errs
 
 
+# Pods of one workload share their containers, so whether a container passes its own checks (all
+# but the ones across containers: duplicate names, host ports) is remembered by the container's exact
+# JSON. The image is left out of the key (only its presence is checked) so that an image update still
+# hits; the volume names are in it when the container mounts any. Only "passes" is taken from the
+# cache: a container that fails is checked again in full, so errors and their order are unchanged.
+CONTAINER_CACHE_SIZE = 1024
+
+
+def _container_key(ctr: Any, volumes: set[str], init: bool) -> tuple[Any, ...] | None:
+    if ctr.__class__ is not dict:
+        return None
+    rest = ctr.copy()
+    if not rest.pop("image", None):
+        return None  # required: the full checks report it
+    body = _json_key(rest)
+    if body is None:
+        return None
+    return init, body, frozenset(volumes) if rest.get("volumeMounts") else None
+
+
+@lru_cache(maxsize=CONTAINER_CACHE_SIZE)
+def _container_passes(key: tuple[Any, ...]) -> bool:
+    init, body, volumes = key
+    ctr = orjson.loads(body)
+    ctr["image"] = "image"
+    if init:
+        return not _init_container_own_errors(ctr, set(volumes or ()), "")
+    return not _container_own_errors(ctr, set(volumes or ()), "")
+
+
+def _passes_own_checks(ctr: Any, volumes: set[str], init: bool) -> bool:
+    key = _container_key(ctr, volumes, init)
+    return key is not None and _container_passes(key)
+
+
+def _container_own_errors(ctr: dict, volumes: set[str], p: str) -> list[FieldError]:
+    """A regular container's checks that look at nothing but the container (and the volume names)."""
+    errs = _validate_container_common(ctr, volumes, p)
+    errs.extend(_validate_lifecycle_probes(ctr, p))
+    if ctr.get("restartPolicy") is not None:
+        errs.append(forbidden(p + ".restartPolicy", "may not be set for non-init containers"))
+    return errs
+
+
 def _validate_containers(containers: list[dict], volumes: set[str]) -> list[FieldError]:
     errs: list[FieldError] = []
     names: set[str] = set()
     for i, ctr in enumerate(containers):
+        if _passes_own_checks(ctr, volumes, False):
+            name = ctr.get("name") or ""
+            if name in names:
+                errs.append(FieldError("Duplicate", f"spec.containers[{i}].name", value=name))
+            else:
+                names.add(name)
+            continue
         p = f"spec.containers[{i}]"
         errs.extend(_validate_container_common(ctr, volumes, p))
         name = ctr.get("name") or ""
@@ -328,12 +453,37 @@ def _validate_containers(containers: list[dict], volumes: set[str]) -> list[Fiel
     return errs
 
 
+def _init_container_own_errors(ctr: dict, volumes: set[str], p: str) -> list[FieldError]:
+    """An init container's checks that look at nothing but the container (and the volume names)."""
+    errs = _validate_container_common(ctr, volumes, p)
+    policy = ctr.get("restartPolicy")
+    if policy is not None and policy != "Always":
+        errs.append(not_supported(p + ".restartPolicy", policy, ["Always"]))
+    errs.extend(_host_port_conflicts([ctr], "spec.initContainers", set()))
+    if policy == "Always":
+        errs.extend(_validate_lifecycle_probes(ctr, p))
+    else:
+        for key in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe"):
+            if ctr.get(key) is not None:
+                errs.append(forbidden(f"{p}.{key}", _NOT_FOR_INIT))
+    if ctr.get("resizePolicy"):
+        errs.append(invalid(p + ".resizePolicy", ctr["resizePolicy"], "must not be set for init containers"))
+    return errs
+
+
 def _validate_init_containers(
     inits: list[dict], containers: list[dict], volumes: set[str]
 ) -> list[FieldError]:
     errs: list[FieldError] = []
     names = {c.get("name") or "" for c in containers}
     for i, ctr in enumerate(inits):
+        if _passes_own_checks(ctr, volumes, True):
+            name = ctr.get("name") or ""
+            if name in names:
+                errs.append(FieldError("Duplicate", f"spec.initContainers[{i}].name", value=name))
+            elif name:
+                names.add(name)
+            continue
         p = f"spec.initContainers[{i}]"
         errs.extend(_validate_container_common(ctr, volumes, p))
         policy = ctr.get("restartPolicy")
@@ -375,7 +525,7 @@ def _validate_volumes(volumes: list[dict]) -> tuple[set[str], list[FieldError]]:
         if not name:
             el.append(required(p + ".name"))
         else:
-            el.extend(invalid(p + ".name", name, m) for m in is_dns1123_label(name))
+            el.extend(invalid(p + ".name", name, m) for m in dns1123_label_msgs(name))
         if name in names:
             el.append(FieldError("Duplicate", p + ".name", value=name))
         if el:
@@ -385,14 +535,16 @@ def _validate_volumes(volumes: list[dict]) -> tuple[set[str], list[FieldError]]:
     return names, errs
 
 
+_VOLUME_SOURCE_NAME_FIELD = {
+    "configMap": "name",
+    "secret": "secretName",
+    "persistentVolumeClaim": "claimName",
+    "hostPath": "path",
+}
+
+
 def _validate_volume_source(kind: str, source: Any, path: str) -> list[FieldError]:
-    key = {
-        "configMap": "name",
-        "secret": "secretName",
-        "persistentVolumeClaim": "claimName",
-        "hostPath": "path",
-    }
-    field_name = key.get(kind)
+    field_name = _VOLUME_SOURCE_NAME_FIELD.get(kind)
     if field_name and isinstance(source, dict) and not source.get(field_name):
         return [required(f"{path}.{field_name}")]
     return []
@@ -401,17 +553,16 @@ def _validate_volume_source(kind: str, source: Any, path: str) -> list[FieldErro
 def validate_tolerations(tolerations: list[dict], path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     for i, tol in enumerate(tolerations or []):
-        p = f"{path}[{i}]"
         key = tol.get("key") or ""
         op = tol.get("operator") or ""
         effect = tol.get("effect") or ""
         value = tol.get("value") or ""
         if key:
-            errs.extend(validate_label_name(key, p + ".key"))
+            errs.extend(validate_label_name(key, f"{path}[{i}].key"))
         if not key and op != "Exists":
             errs.append(
                 invalid(
-                    p + ".operator",
+                    f"{path}[{i}].operator",
                     op,
                     "operator must be Exists when `key` is empty, "
                     'which means "match all values and all keys"',
@@ -419,31 +570,43 @@ def validate_tolerations(tolerations: list[dict], path: str) -> list[FieldError]
             )
         if tol.get("tolerationSeconds") is not None and effect != "NoExecute":
             errs.append(
-                invalid(p + ".effect", effect, "effect must be 'NoExecute' when `tolerationSeconds` is set")
+                invalid(
+                    f"{path}[{i}].effect",
+                    effect,
+                    "effect must be 'NoExecute' when `tolerationSeconds` is set",
+                )
             )
         if op in ("Equal", ""):
-            msgs = is_valid_label_value(value)
+            msgs = label_value_msgs(value)
             if msgs:
-                errs.append(invalid(p + ".operator", value, ";".join(msgs)))
+                errs.append(invalid(f"{path}[{i}].operator", value, ";".join(msgs)))
         elif op == "Exists":
             if value:
-                errs.append(invalid(p + ".operator", tol, "value must be empty when `operator` is 'Exists'"))
+                errs.append(
+                    invalid(f"{path}[{i}].operator", tol, "value must be empty when `operator` is 'Exists'")
+                )
         else:
-            errs.append(not_supported(p + ".operator", op, ["Equal", "Exists"]))
-        if effect and effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
-            errs.append(not_supported(p + ".effect", effect, ["NoSchedule", "PreferNoSchedule", "NoExecute"]))
+            errs.append(not_supported(f"{path}[{i}].operator", op, ["Equal", "Exists"]))
+        if effect and effect not in _TAINT_EFFECTS:
+            errs.append(not_supported(f"{path}[{i}].effect", effect, _TAINT_EFFECTS))
     return errs
 
 
 def _validate_pod_spec(spec: dict) -> list[FieldError]:
     errs: list[FieldError] = []
-    volume_names, vol_errs = _validate_volumes(spec.get("volumes") or [])
-    errs.extend(vol_errs)
+    volumes = spec.get("volumes")
+    if volumes:
+        volume_names, vol_errs = _validate_volumes(volumes)
+        errs.extend(vol_errs)
+    else:
+        volume_names = set()
     containers = spec.get("containers") or []
     if not containers:
         errs.append(required("spec.containers"))
     errs.extend(_validate_containers(containers, volume_names))
-    errs.extend(_validate_init_containers(spec.get("initContainers") or [], containers, volume_names))
+    inits = spec.get("initContainers")
+    if inits:
+        errs.extend(_validate_init_containers(inits, containers, volume_names))
     if spec.get("hostNetwork"):
         for i, ctr in enumerate(containers):
             for j, port in enumerate(ctr.get("ports") or []):
@@ -456,38 +619,46 @@ def _validate_pod_spec(spec: dict) -> list[FieldError]:
                         )
                     )
     restart = spec.get("restartPolicy")
-    if restart and restart not in ("Always", "OnFailure", "Never"):
-        errs.append(not_supported("spec.restartPolicy", restart, ["Always", "OnFailure", "Never"]))
+    if restart and restart not in _RESTART_POLICIES:
+        errs.append(not_supported("spec.restartPolicy", restart, _RESTART_POLICIES))
     dns = spec.get("dnsPolicy")
-    dns_allowed = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
-    if dns and dns not in dns_allowed:
-        errs.append(not_supported("spec.dnsPolicy", dns, dns_allowed))
-    errs.extend(validate_labels(spec.get("nodeSelector"), "spec.nodeSelector"))
+    if dns and dns not in _DNS_POLICIES:
+        errs.append(not_supported("spec.dnsPolicy", dns, _DNS_POLICIES))
+    selector = spec.get("nodeSelector")
+    if selector:
+        errs.extend(validate_labels(selector, "spec.nodeSelector"))
     if dns == "None" and spec.get("dnsConfig") is None:
         errs.append(required("spec.dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None"))
     for i, gate in enumerate(spec.get("readinessGates") or []):
         ctype = gate.get("conditionType") or ""
         errs.extend(
-            invalid(f"spec.readinessGates[{i}].conditionType", ctype, m) for m in is_qualified_name(ctype)
+            invalid(f"spec.readinessGates[{i}].conditionType", ctype, m) for m in qualified_name_msgs(ctype)
         )
     for key in ("serviceAccountName", "nodeName", "priorityClassName"):
         value = spec.get(key)
         if value:
-            errs.extend(invalid(f"spec.{key}", value, m) for m in is_dns1123_subdomain(value))
+            msgs = dns1123_subdomain_msgs(value)
+            if msgs:
+                errs.extend(invalid(f"spec.{key}", value, m) for m in msgs)
     ads = spec.get("activeDeadlineSeconds")
     if ads is not None and not (isinstance(ads, int) and 1 <= ads <= MAX_INT32):
         errs.append(invalid("spec.activeDeadlineSeconds", ads, inclusive_range_error(1, MAX_INT32)))
     for key in ("hostname", "subdomain"):
-        if spec.get(key):
-            errs.extend(invalid(f"spec.{key}", spec[key], m) for m in is_dns1123_label(spec[key]))
-    errs.extend(validate_tolerations(spec.get("tolerations") or [], "spec.tolerations"))
+        value = spec.get(key)
+        if value:
+            msgs = dns1123_label_msgs(value)
+            if msgs:
+                errs.extend(invalid(f"spec.{key}", value, m) for m in msgs)
+    tolerations = spec.get("tolerations")
+    if tolerations:
+        errs.extend(validate_tolerations(tolerations, "spec.tolerations"))
     tgps = spec.get("terminationGracePeriodSeconds")
     if isinstance(tgps, int) and tgps < 0:
         errs.append(invalid("spec.terminationGracePeriodSeconds", tgps, "must be greater than or equal to 0"))
     gates: set[str] = set()
     for i, gate in enumerate(spec.get("schedulingGates") or []):
         gname = gate.get("name") or ""
-        errs.extend(invalid(f"spec.schedulingGates[{i}].name", gname, m) for m in is_qualified_name(gname))
+        errs.extend(invalid(f"spec.schedulingGates[{i}].name", gname, m) for m in qualified_name_msgs(gname))
         if gname in gates:
             errs.append(FieldError("Duplicate", f"spec.schedulingGates[{i}]", value=gname))
         gates.add(gname)
@@ -509,6 +680,33 @@ def validate_pod_create(pod: dict) -> list[FieldError]:
 def compute_qos(pod: dict) -> str:
     """kube's ComputePodQOS over cpu and memory (requests default to limits when unset)."""
     spec = pod.get("spec") or {}
+    key = _qos_key(spec)
+    if key is None:
+        return _compute_qos(spec)
+    return _qos_cached(key)
+
+
+def _qos_key(spec: Any) -> bytes | None:
+    """Every container's resources as JSON when they are plain JSON without nulls, else None."""
+    if spec.__class__ is not dict:
+        return None
+    containers, inits = spec.get("containers") or [], spec.get("initContainers") or []
+    if containers.__class__ is not list or inits.__class__ is not list:
+        return None
+    resources = []
+    for ctr in containers + inits:
+        if ctr.__class__ is not dict:
+            return None
+        resources.append(ctr.get("resources") or {})  # as _compute_qos reads it
+    return _json_key(resources)
+
+
+@lru_cache(maxsize=CHECK_CACHE_SIZE)
+def _qos_cached(key: bytes) -> str:
+    return _compute_qos({"containers": [{"resources": res} for res in orjson.loads(key)]})
+
+
+def _compute_qos(spec: dict) -> str:
     requests: dict[str, Any] = {}
     limits: dict[str, Any] = {}
     guaranteed = True
@@ -572,6 +770,97 @@ def _is_zero(v: Any) -> bool:
     return v is None or v is False or (isinstance(v, str | list | dict) and not v)
 
 
+# Equality of normalized values without building them. Specs are compared subtree by subtree: a
+# subtree that is the same JSON value on both sides (`_same`) normalizes the same and is skipped;
+# only the subtrees that differ are walked, down to the values that get normalized and compared.
+
+_MISSING: Any = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    """True only when `a` and `b` are the same JSON value, types included (1 is neither True nor 1.0).
+
+    `==` alone is not enough: False == 0, yet _normalize drops False and keeps 0. False negatives
+    (e.g. keys in another order) are fine, the callers then look deeper.
+    """
+    if a is b:
+        return True
+    try:
+        return bool(a == b) and orjson.dumps(a, option=_JSON_OPTS) == orjson.dumps(b, option=_JSON_OPTS)
+    except (TypeError, ValueError):
+        return False
+
+
+def _entry(value: Any, parent: str, key: str) -> Any:
+    """What `_normalize` stores for `parent`'s entry `key` (_MISSING when absent or dropped)."""
+    if value is _MISSING:
+        return _MISSING
+    if parent in ("limits", "requests") and value is not None:
+        try:
+            return str(parse_quantity(value))
+        except ValueError:
+            pass
+    nv = _normalize(value, key)
+    return _MISSING if _is_zero(nv) else nv
+
+
+def _entry_equal(va: Any, vb: Any, parent: str, key: str) -> bool:
+    """Whether dict entry `key` of `parent` compares equal after _normalize (as dict equality does)."""
+    if va is vb:
+        return True
+    if va is not _MISSING and vb is not _MISSING:
+        if _same(va, vb):
+            return True
+        cls = va.__class__
+        if cls is vb.__class__ and parent not in ("limits", "requests"):
+            # both normalize to a dict (or both to a list), dropped exactly when empty
+            if cls is dict:
+                return _norm_dict_equal(va, vb, key)
+            if cls is list:
+                return _norm_list_equal(va, vb)
+    ea, eb = _entry(va, parent, key), _entry(vb, parent, key)
+    return ea is eb or (ea is not _MISSING and eb is not _MISSING and ea == eb)
+
+
+def _norm_dict_equal(a: dict, b: dict, key: str) -> bool:
+    """_normalize(a, key) == _normalize(b, key) for two plain dicts."""
+    for k, va in a.items():
+        if not _entry_equal(va, b.get(k, _MISSING), key, k):
+            return False
+    # keys only in `b` must all be dropped by _normalize
+    return all(k in a or _entry(vb, key, k) is _MISSING for k, vb in b.items())
+
+
+def _norm_list_equal(a: list, b: list) -> bool:
+    """_normalize(a) == _normalize(b) for two plain lists."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if x is y or _same(x, y):
+            continue
+        cls = x.__class__
+        if cls is y.__class__:
+            if cls is dict:
+                if not _norm_dict_equal(x, y, ""):
+                    return False
+                continue
+            if cls is list:
+                if not _norm_list_equal(x, y):
+                    return False
+                continue
+        nx, ny = _normalize(x), _normalize(y)
+        if not (nx is ny or nx == ny):
+            return False
+    return True
+
+
+def _norm_equal(a: Any, b: Any) -> bool:
+    """`_normalize(a) == _normalize(b)`, walking only the parts that differ."""
+    if a.__class__ is dict and b.__class__ is dict:
+        return _same(a, b) or _norm_dict_equal(a, b, "")
+    return _normalize(a) == _normalize(b)
+
+
 def _go_field(name: str) -> str:
     return name[:1].upper() + name[1:]
 
@@ -629,6 +918,36 @@ def _validate_only_added_tolerations(new: list[dict], old: list[dict]) -> list[F
     return validate_tolerations(new, "spec.tolerations")
 
 
+def _copy_for_images(nspec: Any) -> Any:
+    """A copy of `nspec` whose containers may be changed: plain dicts and lists are copied only as
+    deep as that (nothing changes the rest); anything else is deep-copied, as it always was."""
+    if nspec.__class__ is not dict:
+        return copy.deepcopy(nspec)
+    munged = dict(nspec)
+    for key in ("containers", "initContainers"):
+        ctrs = munged.get(key)
+        if not ctrs:
+            continue
+        if ctrs.__class__ is not list:
+            return copy.deepcopy(nspec)
+        copied = []
+        for ctr in ctrs:
+            if ctr.__class__ is not dict:
+                return copy.deepcopy(nspec)
+            copied.append(ctr.copy())
+        munged[key] = copied
+    return munged
+
+
+def _with_old_images(nspec: Any, ospec: dict) -> Any:
+    """`nspec` with its containers' images taken from `ospec`'s (a copy; the inputs are not changed)."""
+    munged = _copy_for_images(nspec)
+    for key in ("containers", "initContainers"):
+        for ctr, old_ctr in zip(munged.get(key) or [], ospec.get(key) or [], strict=False):
+            ctr["image"] = old_ctr.get("image")
+    return munged
+
+
 def validate_pod_update(new: dict, old: dict) -> list[FieldError]:
     """kube's ValidatePodUpdate minus metadata: the new spec's own rules, then the mutable-field rules."""
     errs = _validate_pod_spec(new.get("spec") or {})
@@ -656,9 +975,11 @@ def validate_pod_update(new: dict, old: dict) -> list[FieldError]:
             )
         )
 
-    errs.extend(
-        _validate_only_added_tolerations(nspec.get("tolerations") or [], ospec.get("tolerations") or [])
-    )
+    new_tolerations, old_tolerations = nspec.get("tolerations") or [], ospec.get("tolerations") or []
+    # Unchanged tolerations were not modified, and validate_tolerations(new) would only repeat the
+    # errors _validate_pod_spec already reported for them (which _dedupe drops), so skip the work.
+    if not _same(new_tolerations, old_tolerations):
+        errs.extend(_validate_only_added_tolerations(new_tolerations, old_tolerations))
     old_gates = {g.get("name") for g in ospec.get("schedulingGates") or []}
     for gate in nspec.get("schedulingGates") or []:
         if gate.get("name") not in old_gates:
@@ -669,8 +990,7 @@ def validate_pod_update(new: dict, old: dict) -> list[FieldError]:
                 )
             )
 
-    norm_old, norm_new = _normalize(ospec), _normalize(nspec)
-    if norm_old == norm_new:
+    if _norm_equal(ospec, nspec):
         return _dedupe(errs)
 
     if _stored_qos(old) != compute_qos(new):
@@ -678,10 +998,7 @@ def validate_pod_update(new: dict, old: dict) -> list[FieldError]:
             invalid("metadata", (new.get("status") or {}).get("qosClass") or "", "Pod QoS is immutable")
         )
 
-    munged = copy.deepcopy(nspec)
-    for key in ("containers", "initContainers"):
-        for ctr, old_ctr in zip(munged.get(key) or [], ospec.get(key) or [], strict=False):
-            ctr["image"] = old_ctr.get("image")
+    munged = _with_old_images(nspec, ospec)
     for key in ("activeDeadlineSeconds", "tolerations", "schedulingGates"):
         munged.pop(key, None)
         if key in ospec:
@@ -699,8 +1016,8 @@ def validate_pod_update(new: dict, old: dict) -> list[FieldError]:
             munged.pop("nodeSelector", None)
             if "nodeSelector" in ospec:
                 munged["nodeSelector"] = ospec["nodeSelector"]
-    norm_munged = _normalize(munged)
-    if norm_munged != norm_old:
+    if not _norm_equal(ospec, munged):
+        norm_old, norm_munged = _normalize(ospec), _normalize(munged)
         errs.append(forbidden("spec", UPDATABLE_POD_SPEC_FIELDS + "\n" + _spec_diff(norm_old, norm_munged)))
     return _dedupe(errs)
 

@@ -1,0 +1,105 @@
+"""`kruise node`: a node agent (kubelet duties) that registers a Node and runs its Pods."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import zlib
+from pathlib import Path
+from typing import Any
+
+from kruise.cli import CommandError
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "node",
+        help="run a node agent that registers a Node and runs the Pods bound to it",
+        description="Register a Node, renew its Lease and run the Pods bound to it the way a stock "
+        "kubelet does (init containers, native sidecars, probes, hooks, restarts, graceful deletion).",
+    )
+    p.add_argument("--kubeconfig", help="kubeconfig path (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
+    p.add_argument("--context", help="kubeconfig context")
+    p.add_argument("--name", required=True, help="the Node's name")
+    p.add_argument("--runtime", choices=["process", "sim"], default="process", help="container runtime")
+    p.add_argument("--data-dir", required=True, help="the node's state: logs, pid files, image store")
+    p.add_argument("--port", type=int, default=0, help="HTTP port for logs and stats (0: any free)")
+    p.add_argument("--image-catalog", help="YAML file describing images (default DATA_DIR/images.yaml)")
+    p.add_argument(
+        "--pull-bandwidth", type=float, default=100.0, help="modelled pull speed in MB/s (0: instant)"
+    )
+    p.add_argument(
+        "--backoff-scale", type=float, default=1.0, help="multiply restart back-off delays (tests: 0.05)"
+    )
+    p.add_argument("--cpu", default="8", help="cpu capacity (default 8)")
+    p.add_argument("--memory", default="32Gi", help="memory capacity (default 32Gi)")
+    p.add_argument("--max-pods", default="110", help="pods capacity (default 110)")
+    p.add_argument("--pod-cidr", default="", help="pod IPs, within 127.0.0.0/8 (default from the name)")
+    p.add_argument("--node-labels", default="", help="extra labels, k=v,k2=v2")
+    p.set_defaults(run=run)
+
+
+def default_pod_cidr(name: str) -> str:
+    """127.N.0.0/16 with N from the name, so nodes on one machine rarely share a range."""
+    return f"127.{10 + zlib.crc32(name.encode()) % 240}.0.0/16"
+
+
+def _labels(text: str) -> dict[str, str]:
+    out = {}
+    for item in filter(None, (s.strip() for s in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise CommandError(f"--node-labels: {item!r} is not key=value")
+        out[key] = value
+    return out
+
+
+async def serve(args: argparse.Namespace) -> None:
+    from kruise.client.config import ConfigError, load_config
+    from kruise.client.rest import Client
+    from kruise.node.agent import AgentConfig, NodeAgent
+    from kruise.node.images import Catalog, ImageStore
+    from kruise.node.nodeobj import NodeSpec
+    from kruise.node.runtimes.process import ProcessRuntime
+
+    if args.runtime != "process":
+        raise CommandError(f"runtime {args.runtime!r} is not available yet; use --runtime process")
+    try:
+        config = load_config(args.kubeconfig, args.context)
+    except ConfigError as e:
+        raise CommandError(str(e)) from e
+    data_dir = Path(args.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    catalog_path = Path(args.image_catalog) if args.image_catalog else data_dir / "images.yaml"
+    if args.image_catalog and not catalog_path.is_file():
+        raise CommandError(f"image catalog {catalog_path} does not exist")
+    try:
+        catalog = Catalog.load(catalog_path if catalog_path.is_file() else None)
+    except (ValueError, KeyError, TypeError) as e:
+        raise CommandError(f"image catalog {catalog_path}: {e}") from e
+    images = ImageStore(catalog, bandwidth=args.pull_bandwidth * 1e6, state_file=data_dir / "images.json")
+    runtime = ProcessRuntime(data_dir, args.pod_cidr or default_pod_cidr(args.name))
+    spec = NodeSpec(
+        args.name, cpu=args.cpu, memory=args.memory, pods=args.max_pods, labels=_labels(args.node_labels)
+    )
+    agent_config = AgentConfig(spec, data_dir, port=args.port, backoff_scale=args.backoff_scale)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    async with Client(config) as client:
+        agent = NodeAgent(client, agent_config, runtime, images)
+        try:
+            await agent.start()
+            print(f"kruise node {args.name} ready on port {agent.port}", flush=True)
+            await stop.wait()
+        finally:
+            await agent.stop()
+
+
+def run(args: argparse.Namespace) -> int:
+    asyncio.run(serve(args))
+    return 0

@@ -1,0 +1,1 @@
+"""Container runtimes behind one interface: `process` (real child processes), later `sim`."""

@@ -6,6 +6,8 @@ import asyncio
 import base64
 import copy
 import time
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +43,7 @@ def _dry_run(request: web.Request) -> bool:
 class ResourceHandlers:
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
+        self.snapshots = ListSnapshots()
         self.store = resources.store
         self.registry = resources.registry
 
@@ -152,18 +155,29 @@ class ResourceHandlers:
                 )
             if match == "Exact" and wanted != current:
                 raise errors.gone(f"too old resource version: {wanted} ({current})")
-        predicate = self._filters(request, info)
-        entries = self.store.list(info.storage_key, namespace)
-        if predicate is not None:
-            entries = [e for e in entries if predicate(e.obj)]
         limit = _parse_int(q.get("limit"), "limit")
-        start_after, list_rv = _decode_continue(q.get("continue"), current)
-        if start_after is not None:
-            entries = [e for e in entries if _entry_key(e) > start_after]
+        token = q.get("continue")
+        if token:
+            # later pages come from the snapshot the first page took: one consistent list
+            snapshot_id, offset, list_rv = _decode_continue(token)
+            snapshot = self.snapshots.get(snapshot_id)
+            if snapshot is None:
+                raise errors.gone(
+                    "The provided continue parameter is too old to display a consistent list result. "
+                    "You can start a new list without the continue parameter."
+                )
+            entries = snapshot[offset:]
+        else:
+            predicate = self._filters(request, info)
+            entries = self.store.list(info.storage_key, namespace)
+            if predicate is not None:
+                entries = [e for e in entries if predicate(e.obj)]
+            snapshot_id, offset, list_rv = "", 0, current
         list_meta: Obj = {"resourceVersion": str(list_rv)}
         if limit and len(entries) > limit:
-            last = _entry_key(entries[limit - 1])
-            list_meta["continue"] = _encode_continue(last, list_rv)
+            if not snapshot_id:
+                snapshot_id = self.snapshots.put(entries)
+            list_meta["continue"] = _encode_continue(snapshot_id, offset + limit, list_rv)
             list_meta["remainingItemCount"] = len(entries) - limit
             entries = entries[:limit]
         return await self._list_response(request, info, entries, list_meta)
@@ -453,25 +467,46 @@ def _as_version(obj: Obj, info: ResourceInfo) -> Obj:
     return out
 
 
-def _entry_key(e: Entry) -> tuple[str, str]:
-    meta = e.obj["metadata"]
-    return (meta.get("namespace", ""), meta["name"])
-
-
-def _encode_continue(last: tuple[str, str], rv: int) -> str:
-    raw = orjson.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": list(last)})
+def _encode_continue(snapshot_id: str, offset: int, rv: int) -> str:
+    raw = orjson.dumps({"v": "meta.k8s.io/v1", "rv": rv, "id": snapshot_id, "offset": offset})
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_continue(token: str | None, current: int) -> tuple[tuple[str, str] | None, int]:
-    if not token:
-        return None, current
+def _decode_continue(token: str) -> tuple[str, int, int]:
     try:
         padded = token + "=" * (-len(token) % 4)
         data = orjson.loads(base64.urlsafe_b64decode(padded))
-        return (str(data["start"][0]), str(data["start"][1])), int(data["rv"])
+        return str(data["id"]), int(data["offset"]), int(data["rv"])
     except Exception as e:
         raise errors.bad_request(f"continue key is not valid: {e}") from e
+
+
+class ListSnapshots:
+    """Paged lists are served from the state the first page saw (references only, no copies).
+    A bounded number live for a while; an older continue token answers 410 so the client relists."""
+
+    def __init__(self, capacity: int = 64, ttl: float = 300.0) -> None:
+        self.capacity = capacity
+        self.ttl = ttl
+        self._items: OrderedDict[str, tuple[float, list[Entry]]] = OrderedDict()
+
+    def put(self, entries: list[Entry]) -> str:
+        self._expire()
+        snapshot_id = uuid.uuid4().hex
+        self._items[snapshot_id] = (time.monotonic(), entries)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+        return snapshot_id
+
+    def get(self, snapshot_id: str) -> list[Entry] | None:
+        self._expire()
+        item = self._items.get(snapshot_id)
+        return item[1] if item else None
+
+    def _expire(self) -> None:
+        cutoff = time.monotonic() - self.ttl
+        while self._items and next(iter(self._items.values()))[0] < cutoff:
+            self._items.popitem(last=False)
 
 
 def _parse_rv(text: str) -> int:

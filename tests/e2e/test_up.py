@@ -87,7 +87,7 @@ class Up:
     def get(self, *args: str) -> dict:
         return json.loads(self.kubectl("get", *args, "-o", "json").stdout)
 
-    def wait_for(self, check, what: str, timeout: float = 60) -> None:  # noqa: ANN001
+    def wait_for(self, check, what: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while not check():
             assert time.monotonic() < deadline, f"timed out waiting for {what}"

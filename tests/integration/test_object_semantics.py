@@ -304,3 +304,31 @@ async def test_default_namespaces_cannot_be_deleted(api: Client) -> None:
         403,
         'namespaces "default" is forbidden: this namespace may not be deleted',
     )
+
+
+async def test_paged_list_is_one_consistent_snapshot(api: Client) -> None:
+    path = "/api/v1/namespaces/default/configmaps"
+    for name in ("a", "b", "c"):
+        await api.ok("POST", path, {"metadata": {"name": name}, "data": {"v": "1"}})
+    first = await api.ok("GET", path, params={"limit": "1"})
+    assert [i["metadata"]["name"] for i in first["items"]] == ["a"]
+    # changes after the first page do not leak into the later ones
+    await api.ok("PATCH", path + "/b", {"data": {"v": "2"}}, content_type=MERGE)
+    await api.ok("POST", path, {"metadata": {"name": "bb"}})
+    await api.ok("DELETE", path + "/c")
+    second = await api.ok("GET", path, params={"limit": "5", "continue": first["metadata"]["continue"]})
+    assert [(i["metadata"]["name"], i["data"]["v"]) for i in second["items"]] == [("b", "1"), ("c", "1")]
+    assert second["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
+    assert "continue" not in second["metadata"]
+    status, out = await api.call("GET", path, params={"limit": "1", "continue": "bm90LWEtdG9rZW4"})
+    assert status == 400
+
+
+async def test_expired_continue_token_is_410(server, api: Client) -> None:
+    path = "/api/v1/namespaces/default/configmaps"
+    for name in ("a", "b"):
+        await api.ok("POST", path, {"metadata": {"name": name}})
+    first = await api.ok("GET", path, params={"limit": "1"})
+    server.handlers.snapshots.ttl = 0  # as if the snapshot had expired
+    status, out = await api.call("GET", path, params={"limit": "1", "continue": first["metadata"]["continue"]})
+    assert (status, out["reason"]) == (410, "Expired")

@@ -379,8 +379,11 @@ def _record_update(
     now: str,
 ) -> None:
     changed, removed, conflicts = _owned_changes(old, new, schema, managers, None)
-    _take_ownership(managers, None, removed, conflicts)
     mine = changed - _STRIPPED
+    if mine and mid in conflicts:
+        # what the writer owned and changed stays its own: not taken away only to be given back
+        conflicts[mid] = conflicts[mid] - mine
+    _take_ownership(managers, None, removed, conflicts)
     if mine:
         entry = managers.get(mid)
         if entry is None:

@@ -320,7 +320,7 @@ async def test_paged_list_is_one_consistent_snapshot(api: Client) -> None:
     assert [(i["metadata"]["name"], i["data"]["v"]) for i in second["items"]] == [("b", "1"), ("c", "1")]
     assert second["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
     assert "continue" not in second["metadata"]
-    status, out = await api.call("GET", path, params={"limit": "1", "continue": "bm90LWEtdG9rZW4"})
+    status, _ = await api.call("GET", path, params={"limit": "1", "continue": "bm90LWEtdG9rZW4"})
     assert status == 400
 
 
@@ -330,5 +330,7 @@ async def test_expired_continue_token_is_410(server, api: Client) -> None:
         await api.ok("POST", path, {"metadata": {"name": name}})
     first = await api.ok("GET", path, params={"limit": "1"})
     server.handlers.snapshots.ttl = 0  # as if the snapshot had expired
-    status, out = await api.call("GET", path, params={"limit": "1", "continue": first["metadata"]["continue"]})
+    status, out = await api.call(
+        "GET", path, params={"limit": "1", "continue": first["metadata"]["continue"]}
+    )
     assert (status, out["reason"]) == (410, "Expired")

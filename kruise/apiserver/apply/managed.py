@@ -265,13 +265,8 @@ def _decode(entries: Any) -> _Managers:
 def _seconds(time: str | None) -> float:
     if not time:
         return 0.0
-    if type(time) is str:
-        return _seconds_of(time)
-    try:
-        # whole seconds, as kube compares metav1.Time
-        return float(int(datetime.fromisoformat(time.replace("Z", "+00:00")).timestamp()))
-    except ValueError:
-        return 0.0
+    # remembered for strings, what managedFields hold; anything else fails as it always did
+    return _seconds_of(time) if type(time) is str else _seconds_of.__wrapped__(time)
 
 
 @lru_cache(maxsize=1024)

@@ -10,6 +10,7 @@ fresh list, as before. Other input types take the uncached path and fail exactly
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -72,6 +73,51 @@ def memoized_check(fn: Callable[[str], list[str]]) -> Callable[[Any], Sequence[s
     check.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
     check.uncached = fn  # type: ignore[attr-defined]
     return check
+
+
+# Plain JSON types only: anything else (subclasses included) makes orjson raise.
+JSON_OPTS = (
+    orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+)
+
+
+def json_key(value: Any) -> bytes | None:
+    """Bytes that pin `value` down exactly, as a cache key for checks of a whole sub-object.
+
+    Two values with the same key validate alike: same keys in the same order, same strings, and the
+    same types (1, 1.0 and true differ). None when `value` is not plain JSON, or holds a null, since
+    NaN and the infinities encode as null too; such values are just never cached.
+    """
+    try:
+        key = orjson.dumps(value, option=JSON_OPTS)
+    except TypeError:
+        return None
+    return None if b"null" in key else key
+
+
+class Memo:
+    """Results remembered by key, at most `size` of them (the oldest go first).
+
+    Callers compute a result themselves and `put` it; `get` gives it back (None when unknown). Safe
+    to share between threads: a lost or repeated entry only costs a recomputation.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.data: dict[Any, Any] = {}
+
+    def get(self, key: Any) -> Any:
+        return self.data.get(key)
+
+    def put(self, key: Any, value: Any) -> None:
+        data = self.data
+        if len(data) >= self.size:
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                del data[next(iter(data))]
+        data[key] = value
+
+    def clear(self) -> None:
+        self.data.clear()
 
 
 _DNS1123_LABEL_MSG = regex_error(
@@ -274,7 +320,21 @@ def name_rule_for(group: str, resource: str) -> str:
 # -- ObjectMeta ------------------------------------------------------------------------------------
 
 
+# label maps (and node selectors) that passed, by their exact JSON: pods of a workload share them
+_LABELS_PASSED = Memo(CHECK_CACHE_SIZE)
+
+
 def validate_labels(labels: Any, path: str) -> list[FieldError]:
+    key = json_key(labels) if labels.__class__ is dict else None
+    if key is not None and _LABELS_PASSED.get(key):
+        return []
+    errs = _validate_labels(labels, path)
+    if key is not None and not errs:
+        _LABELS_PASSED.put(key, True)
+    return errs
+
+
+def _validate_labels(labels: Any, path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     for k, v in (labels or {}).items():
         key_msgs = qualified_name_msgs(k)

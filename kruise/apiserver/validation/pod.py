@@ -14,7 +14,6 @@ back to the plain computation for input it does not recognise, so results never 
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -22,10 +21,13 @@ import orjson
 from kruise.apiserver.errors import FieldError, forbidden, invalid, not_supported, required
 from kruise.apiserver.validation.meta import (
     CHECK_CACHE_SIZE,
+    JSON_OPTS,
+    Memo,
     dns1123_label_msgs,
     dns1123_subdomain_msgs,
     inclusive_range_error,
     is_dns1123_subdomain,
+    json_key,
     label_value_msgs,
     memoized_check,
     qualified_name_msgs,
@@ -276,37 +278,18 @@ def _validate_resources_full(res: dict, path: str) -> list[FieldError]:
     return errs
 
 
-# Plain JSON types only: anything else (subclasses included) makes orjson raise, and the callers
-# then take the plain path.
-_JSON_OPTS = (
-    orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
-)
-
-
-def _json_key(value: Any) -> bytes | None:
-    """A hashable key that pins `value` down exactly (orjson.loads gives an equivalent value back).
-
-    None when `value` is not plain JSON, or holds a null: NaN and infinities also encode as null,
-    so a round trip through JSON would not reproduce them.
-    """
-    try:
-        key = orjson.dumps(value, option=_JSON_OPTS)
-    except TypeError:
-        return None
-    return None if b"null" in key else key
-
-
-@lru_cache(maxsize=CHECK_CACHE_SIZE)
-def _resources_valid(key: bytes) -> bool:
-    return not _validate_resources_full(orjson.loads(key), "")
+# resource maps that passed, by their exact JSON (the same few recur in every pod)
+_RESOURCES_PASSED = Memo(CHECK_CACHE_SIZE)
 
 
 def _validate_resources(res: dict, path: str) -> list[FieldError]:
-    # the same few resource maps recur in every pod; only their errors need the full computation
-    key = _json_key(res) if res.__class__ is dict else None
-    if key is not None and _resources_valid(key):
+    key = json_key(res) if res.__class__ is dict else None
+    if key is not None and _RESOURCES_PASSED.get(key):
         return []
-    return _validate_resources_full(res, path)
+    errs = _validate_resources_full(res, path)
+    if key is not None and not errs:
+        _RESOURCES_PASSED.put(key, True)
+    return errs
 
 
 def _validate_probe(probe: dict | None, path: str, single_success: bool) -> list[FieldError]:
@@ -384,12 +367,13 @@ def _host_port_conflicts(containers: list[dict], path: str, seen: set[str]) -> l
     return errs
 
 
-# Pods of one workload share their containers, so whether a container passes its own checks (all
-# but the ones across containers: duplicate names, host ports) is remembered by the container's exact
-# JSON. The image is left out of the key (only its presence is checked) so that an image update still
-# hits; the volume names are in it when the container mounts any. Only "passes" is taken from the
-# cache: a container that fails is checked again in full, so errors and their order are unchanged.
+# Pods of one workload share their containers, so a container that passed its own checks (all but
+# the ones across containers: duplicate names, host ports) is remembered by its exact JSON. The
+# image is left out of the key (only its presence is checked), so an image update still hits; the
+# volume names are in it when the container mounts any. Only passing is remembered: a container
+# that fails, or was not seen, is checked in full, so errors and their order are unchanged.
 CONTAINER_CACHE_SIZE = 1024
+_CONTAINERS_PASSED = Memo(CONTAINER_CACHE_SIZE)
 
 
 def _container_key(ctr: Any, volumes: set[str], init: bool) -> tuple[Any, ...] | None:
@@ -398,76 +382,58 @@ def _container_key(ctr: Any, volumes: set[str], init: bool) -> tuple[Any, ...] |
     rest = ctr.copy()
     if not rest.pop("image", None):
         return None  # required: the full checks report it
-    body = _json_key(rest)
+    body = json_key(rest)
     if body is None:
         return None
     return init, body, frozenset(volumes) if rest.get("volumeMounts") else None
 
 
-@lru_cache(maxsize=CONTAINER_CACHE_SIZE)
-def _container_passes(key: tuple[Any, ...]) -> bool:
-    init, body, volumes = key
-    ctr = orjson.loads(body)
-    ctr["image"] = "image"
-    if init:
-        return not _init_container_own_errors(ctr, set(volumes or ()), "")
-    return not _container_own_errors(ctr, set(volumes or ()), "")
+# what _CONTAINERS_PASSED holds for a container that passed: whether it has host ports to check
+# against the other containers' (a container without any cannot conflict)
+_NO_HOST_PORTS = 1
+_HOST_PORTS = 2
 
 
-def _passes_own_checks(ctr: Any, volumes: set[str], init: bool) -> bool:
-    key = _container_key(ctr, volumes, init)
-    return key is not None and _container_passes(key)
-
-
-def _container_own_errors(ctr: dict, volumes: set[str], p: str) -> list[FieldError]:
-    """A regular container's checks that look at nothing but the container (and the volume names)."""
-    errs = _validate_container_common(ctr, volumes, p)
-    errs.extend(_validate_lifecycle_probes(ctr, p))
-    if ctr.get("restartPolicy") is not None:
-        errs.append(forbidden(p + ".restartPolicy", "may not be set for non-init containers"))
-    return errs
+def _passed_value(ctr: dict) -> int:
+    for port in ctr.get("ports") or []:
+        if port.get("hostPort"):
+            return _HOST_PORTS
+    return _NO_HOST_PORTS
 
 
 def _validate_containers(containers: list[dict], volumes: set[str]) -> list[FieldError]:
     errs: list[FieldError] = []
     names: set[str] = set()
+    host_ports = False  # whether a container may have host ports (unknown counts as may)
     for i, ctr in enumerate(containers):
-        if _passes_own_checks(ctr, volumes, False):
+        key = _container_key(ctr, volumes, False)
+        passed = _CONTAINERS_PASSED.get(key) if key is not None else None
+        if passed:
+            host_ports = host_ports or passed is _HOST_PORTS
             name = ctr.get("name") or ""
             if name in names:
                 errs.append(FieldError("Duplicate", f"spec.containers[{i}].name", value=name))
             else:
                 names.add(name)
             continue
+        host_ports = True
         p = f"spec.containers[{i}]"
-        errs.extend(_validate_container_common(ctr, volumes, p))
+        common = _validate_container_common(ctr, volumes, p)
+        errs.extend(common)
         name = ctr.get("name") or ""
         if name in names:
             errs.append(FieldError("Duplicate", p + ".name", value=name))
         else:
             names.add(name)
-        errs.extend(_validate_lifecycle_probes(ctr, p))
-        if ctr.get("restartPolicy") is not None:
+        probes = _validate_lifecycle_probes(ctr, p)
+        errs.extend(probes)
+        restart_policy = ctr.get("restartPolicy") is not None
+        if restart_policy:
             errs.append(forbidden(p + ".restartPolicy", "may not be set for non-init containers"))
-    errs.extend(_host_port_conflicts(containers, "spec.containers", set()))
-    return errs
-
-
-def _init_container_own_errors(ctr: dict, volumes: set[str], p: str) -> list[FieldError]:
-    """An init container's checks that look at nothing but the container (and the volume names)."""
-    errs = _validate_container_common(ctr, volumes, p)
-    policy = ctr.get("restartPolicy")
-    if policy is not None and policy != "Always":
-        errs.append(not_supported(p + ".restartPolicy", policy, ["Always"]))
-    errs.extend(_host_port_conflicts([ctr], "spec.initContainers", set()))
-    if policy == "Always":
-        errs.extend(_validate_lifecycle_probes(ctr, p))
-    else:
-        for key in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe"):
-            if ctr.get(key) is not None:
-                errs.append(forbidden(f"{p}.{key}", _NOT_FOR_INIT))
-    if ctr.get("resizePolicy"):
-        errs.append(invalid(p + ".resizePolicy", ctr["resizePolicy"], "must not be set for init containers"))
+        if key is not None and not (common or probes or restart_policy):
+            _CONTAINERS_PASSED.put(key, _passed_value(ctr))
+    if host_ports:
+        errs.extend(_host_port_conflicts(containers, "spec.containers", set()))
     return errs
 
 
@@ -477,7 +443,8 @@ def _validate_init_containers(
     errs: list[FieldError] = []
     names = {c.get("name") or "" for c in containers}
     for i, ctr in enumerate(inits):
-        if _passes_own_checks(ctr, volumes, True):
+        key = _container_key(ctr, volumes, True)
+        if key is not None and _CONTAINERS_PASSED.get(key):
             name = ctr.get("name") or ""
             if name in names:
                 errs.append(FieldError("Duplicate", f"spec.initContainers[{i}].name", value=name))
@@ -485,12 +452,14 @@ def _validate_init_containers(
                 names.add(name)
             continue
         p = f"spec.initContainers[{i}]"
+        start = len(errs)
         errs.extend(_validate_container_common(ctr, volumes, p))
         policy = ctr.get("restartPolicy")
         if policy is not None and policy != "Always":
             errs.append(not_supported(p + ".restartPolicy", policy, ["Always"]))
         name = ctr.get("name") or ""
-        if name in names:
+        duplicate = name in names
+        if duplicate:
             errs.append(FieldError("Duplicate", p + ".name", value=name))
         elif name:
             names.add(name)
@@ -499,13 +468,15 @@ def _validate_init_containers(
         if policy == "Always":  # a native sidecar behaves like a regular container here
             errs.extend(_validate_lifecycle_probes(ctr, p))
         else:
-            for key in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe"):
-                if ctr.get(key) is not None:
-                    errs.append(forbidden(f"{p}.{key}", _NOT_FOR_INIT))
+            for key_ in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe"):
+                if ctr.get(key_) is not None:
+                    errs.append(forbidden(f"{p}.{key_}", _NOT_FOR_INIT))
         if ctr.get("resizePolicy"):
             errs.append(
                 invalid(p + ".resizePolicy", ctr["resizePolicy"], "must not be set for init containers")
             )
+        if key is not None and len(errs) - start == int(duplicate):
+            _CONTAINERS_PASSED.put(key, _passed_value(ctr))  # nothing but (maybe) the duplicate name
     return errs
 
 
@@ -550,7 +521,21 @@ def _validate_volume_source(kind: str, source: Any, path: str) -> list[FieldErro
     return []
 
 
+# toleration lists that passed, by their exact JSON (most pods carry the same defaulted ones)
+_TOLERATIONS_PASSED = Memo(CHECK_CACHE_SIZE)
+
+
 def validate_tolerations(tolerations: list[dict], path: str) -> list[FieldError]:
+    key = json_key(tolerations) if tolerations.__class__ is list else None
+    if key is not None and _TOLERATIONS_PASSED.get(key):
+        return []
+    errs = _validate_tolerations(tolerations, path)
+    if key is not None and not errs:
+        _TOLERATIONS_PASSED.put(key, True)
+    return errs
+
+
+def _validate_tolerations(tolerations: list[dict], path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     for i, tol in enumerate(tolerations or []):
         key = tol.get("key") or ""
@@ -681,9 +666,18 @@ def compute_qos(pod: dict) -> str:
     """kube's ComputePodQOS over cpu and memory (requests default to limits when unset)."""
     spec = pod.get("spec") or {}
     key = _qos_key(spec)
-    if key is None:
-        return _compute_qos(spec)
-    return _qos_cached(key)
+    if key is not None:
+        qos = _QOS_BY_RESOURCES.get(key)
+        if qos is not None:
+            return qos
+    qos = _compute_qos(spec)
+    if key is not None:
+        _QOS_BY_RESOURCES.put(key, qos)
+    return qos
+
+
+# QoS classes by the exact JSON of every container's resources (all that the QoS depends on)
+_QOS_BY_RESOURCES = Memo(CHECK_CACHE_SIZE)
 
 
 def _qos_key(spec: Any) -> bytes | None:
@@ -698,12 +692,7 @@ def _qos_key(spec: Any) -> bytes | None:
         if ctr.__class__ is not dict:
             return None
         resources.append(ctr.get("resources") or {})  # as _compute_qos reads it
-    return _json_key(resources)
-
-
-@lru_cache(maxsize=CHECK_CACHE_SIZE)
-def _qos_cached(key: bytes) -> str:
-    return _compute_qos({"containers": [{"resources": res} for res in orjson.loads(key)]})
+    return json_key(resources)
 
 
 def _compute_qos(spec: dict) -> str:
@@ -786,7 +775,7 @@ def _same(a: Any, b: Any) -> bool:
     if a is b:
         return True
     try:
-        return bool(a == b) and orjson.dumps(a, option=_JSON_OPTS) == orjson.dumps(b, option=_JSON_OPTS)
+        return bool(a == b) and orjson.dumps(a, option=JSON_OPTS) == orjson.dumps(b, option=JSON_OPTS)
     except (TypeError, ValueError):
         return False
 
@@ -939,13 +928,66 @@ def _copy_for_images(nspec: Any) -> Any:
     return munged
 
 
-def _with_old_images(nspec: Any, ospec: dict) -> Any:
-    """`nspec` with its containers' images taken from `ospec`'s (a copy; the inputs are not changed)."""
+def _munged(nspec: Any, ospec: dict) -> tuple[Any, list[str]]:
+    """`nspec` with every change a pod update may make undone (taken back from `ospec`).
+
+    Also gives the top-level fields it took from `ospec` besides the containers' images.
+    """
     munged = _copy_for_images(nspec)
     for key in ("containers", "initContainers"):
         for ctr, old_ctr in zip(munged.get(key) or [], ospec.get(key) or [], strict=False):
             ctr["image"] = old_ctr.get("image")
-    return munged
+    replaced = ["activeDeadlineSeconds", "tolerations", "schedulingGates"]
+    for key in replaced:
+        munged.pop(key, None)
+        if key in ospec:
+            munged[key] = ospec[key]
+    old_tgps, new_tgps = (
+        ospec.get("terminationGracePeriodSeconds"),
+        munged.get("terminationGracePeriodSeconds"),
+    )
+    if isinstance(old_tgps, int) and old_tgps < 0 and new_tgps == 1:
+        munged["terminationGracePeriodSeconds"] = old_tgps
+        replaced.append("terminationGracePeriodSeconds")
+    if ospec.get("schedulingGates"):
+        # gated pods may gain nodeSelector entries (no mutation or removal)
+        old_sel, new_sel = ospec.get("nodeSelector") or {}, munged.get("nodeSelector") or {}
+        if all(new_sel.get(k) == v for k, v in old_sel.items()):
+            munged.pop("nodeSelector", None)
+            if "nodeSelector" in ospec:
+                munged["nodeSelector"] = ospec["nodeSelector"]
+            replaced.append("nodeSelector")
+    return munged, replaced
+
+
+def _plain_specs(nspec: Any, ospec: Any) -> bool:
+    """Whether both specs are plain dicts with plain container lists, so _munged cannot fail."""
+    if nspec.__class__ is not dict or ospec.__class__ is not dict:
+        return False
+    for spec in (nspec, ospec):
+        for key in ("containers", "initContainers"):
+            ctrs = spec.get(key) or []
+            if ctrs.__class__ is not list:
+                return False
+            for ctr in ctrs:
+                if ctr.__class__ is not dict:
+                    return False
+        if (spec.get("nodeSelector") or {}).__class__ is not dict:
+            return False
+    return True
+
+
+def _only_replaced_differ(nspec: dict, ospec: dict, replaced: list[str]) -> bool:
+    """Given N(munged) == N(ospec): whether N(nspec) == N(ospec) too, i.e. whether the fields that
+    _munged took back from `ospec` (images and `replaced`) were unchanged in `nspec` already."""
+    for key in replaced:
+        if not _entry_equal(nspec.get(key, _MISSING), ospec.get(key, _MISSING), "", key):
+            return False
+    for key in ("containers", "initContainers"):
+        for ctr, old_ctr in zip(nspec.get(key) or [], ospec.get(key) or [], strict=False):
+            if not _entry_equal(ctr.get("image", _MISSING), old_ctr.get("image", _MISSING), "", "image"):
+                return False
+    return True
 
 
 def validate_pod_update(new: dict, old: dict) -> list[FieldError]:
@@ -990,36 +1032,32 @@ def validate_pod_update(new: dict, old: dict) -> list[FieldError]:
                 )
             )
 
-    if _norm_equal(ospec, nspec):
-        return _dedupe(errs)
-
-    if _stored_qos(old) != compute_qos(new):
-        errs.append(
-            invalid("metadata", (new.get("status") or {}).get("qosClass") or "", "Pod QoS is immutable")
-        )
-
-    munged = _with_old_images(nspec, ospec)
-    for key in ("activeDeadlineSeconds", "tolerations", "schedulingGates"):
-        munged.pop(key, None)
-        if key in ospec:
-            munged[key] = ospec[key]
-    old_tgps, new_tgps = (
-        ospec.get("terminationGracePeriodSeconds"),
-        munged.get("terminationGracePeriodSeconds"),
-    )
-    if isinstance(old_tgps, int) and old_tgps < 0 and new_tgps == 1:
-        munged["terminationGracePeriodSeconds"] = old_tgps
-    if ospec.get("schedulingGates"):
-        # gated pods may gain nodeSelector entries (no mutation or removal)
-        old_sel, new_sel = ospec.get("nodeSelector") or {}, munged.get("nodeSelector") or {}
-        if all(new_sel.get(k) == v for k, v in old_sel.items()):
-            munged.pop("nodeSelector", None)
-            if "nodeSelector" in ospec:
-                munged["nodeSelector"] = ospec["nodeSelector"]
-    if not _norm_equal(ospec, munged):
+    # kube compares the specs, then (when they differ) checks the QoS and compares the spec with
+    # the allowed changes undone. Undoing first is cheaper: the undone spec usually is unchanged,
+    # and then only the undone fields need comparing to tell whether anything changed at all. That
+    # order is only taken for plain specs, where undoing cannot fail.
+    if _plain_specs(nspec, ospec):
+        munged, replaced = _munged(nspec, ospec)
+        allowed_only = _norm_equal(ospec, munged)
+        if allowed_only and _only_replaced_differ(nspec, ospec, replaced):
+            return _dedupe(errs)
+        errs.extend(_qos_errors(new, old))
+    else:
+        if _norm_equal(ospec, nspec):
+            return _dedupe(errs)
+        errs.extend(_qos_errors(new, old))
+        munged, _ = _munged(nspec, ospec)
+        allowed_only = _norm_equal(ospec, munged)
+    if not allowed_only:
         norm_old, norm_munged = _normalize(ospec), _normalize(munged)
         errs.append(forbidden("spec", UPDATABLE_POD_SPEC_FIELDS + "\n" + _spec_diff(norm_old, norm_munged)))
     return _dedupe(errs)
+
+
+def _qos_errors(new: dict, old: dict) -> list[FieldError]:
+    if _stored_qos(old) != compute_qos(new):
+        return [invalid("metadata", (new.get("status") or {}).get("qosClass") or "", "Pod QoS is immutable")]
+    return []
 
 
 # -- resize subresource ------------------------------------------------------------------------------

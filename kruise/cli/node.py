@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import zlib
 from pathlib import Path
@@ -24,6 +25,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--context", help="kubeconfig context")
     p.add_argument("--name", required=True, help="the Node's name")
     p.add_argument("--runtime", choices=["process", "sim"], default="process", help="container runtime")
+    p.add_argument(
+        "--sim-stages",
+        default=os.environ.get("KRUISE_SIM_STAGES", ""),
+        help="sim runtime stage delays: 'zero' (default), 'realistic' or a YAML file "
+        "(default $KRUISE_SIM_STAGES; see kruise/node/runtimes/sim.py)",
+    )
     p.add_argument("--data-dir", required=True, help="the node's state: logs, pid files, image store")
     p.add_argument("--port", type=int, default=0, help="HTTP port for logs and stats (0: any free)")
     p.add_argument("--image-catalog", help="YAML file describing images (default DATA_DIR/images.yaml)")
@@ -62,10 +69,14 @@ async def serve(args: argparse.Namespace) -> None:
     from kruise.node.agent import AgentConfig, NodeAgent
     from kruise.node.images import Catalog, ImageStore
     from kruise.node.nodeobj import NodeSpec
+    from kruise.node.runtimes.base import Runtime
     from kruise.node.runtimes.process import ProcessRuntime
+    from kruise.node.runtimes.sim import SimRuntime, StageTable
 
-    if args.runtime != "process":
-        raise CommandError(f"runtime {args.runtime!r} is not available yet; use --runtime process")
+    try:
+        stages = StageTable.load(args.sim_stages) if args.runtime == "sim" else None
+    except (OSError, ValueError, TypeError) as e:
+        raise CommandError(f"--sim-stages: {e}") from e
     try:
         config = load_config(args.kubeconfig, args.context)
     except ConfigError as e:
@@ -80,7 +91,8 @@ async def serve(args: argparse.Namespace) -> None:
     except (ValueError, KeyError, TypeError) as e:
         raise CommandError(f"image catalog {catalog_path}: {e}") from e
     images = ImageStore(catalog, bandwidth=args.pull_bandwidth * 1e6, state_file=data_dir / "images.json")
-    runtime = ProcessRuntime(data_dir, args.pod_cidr or default_pod_cidr(args.name))
+    cidr = args.pod_cidr or default_pod_cidr(args.name)
+    runtime: Runtime = SimRuntime(data_dir, cidr, stages) if stages is not None else ProcessRuntime(data_dir, cidr)
     spec = NodeSpec(
         args.name, cpu=args.cpu, memory=args.memory, pods=args.max_pods, labels=_labels(args.node_labels)
     )
@@ -92,6 +104,8 @@ async def serve(args: argparse.Namespace) -> None:
             loop.add_signal_handler(sig, stop.set)
     async with Client(config) as client:
         agent = NodeAgent(client, agent_config, runtime, images)
+        if isinstance(runtime, SimRuntime):  # the sim runtime reads annotations, labels, volumes
+            runtime.pod_source = lambda uid: w.pod if (w := agent.workers.get(uid)) else None
         try:
             await agent.start()
             print(f"kruise node {args.name} ready on port {agent.port}", flush=True)

@@ -684,14 +684,17 @@ def _qos_key(spec: Any) -> bytes | None:
     """Every container's resources as JSON when they are plain JSON without nulls, else None."""
     if spec.__class__ is not dict:
         return None
-    containers, inits = spec.get("containers") or [], spec.get("initContainers") or []
-    if containers.__class__ is not list or inits.__class__ is not list:
-        return None
     resources = []
-    for ctr in containers + inits:
-        if ctr.__class__ is not dict:
+    for key in ("containers", "initContainers"):
+        ctrs = spec.get(key)
+        if not ctrs:
+            continue
+        if ctrs.__class__ is not list:
             return None
-        resources.append(ctr.get("resources") or {})  # as _compute_qos reads it
+        for ctr in ctrs:
+            if ctr.__class__ is not dict:
+                return None
+            resources.append(ctr.get("resources") or {})  # as _compute_qos reads it
     return json_key(resources)
 
 
@@ -966,13 +969,11 @@ def _plain_specs(nspec: Any, ospec: Any) -> bool:
         return False
     for spec in (nspec, ospec):
         for key in ("containers", "initContainers"):
-            ctrs = spec.get(key) or []
-            if ctrs.__class__ is not list:
+            ctrs = spec.get(key)
+            if ctrs and (ctrs.__class__ is not list or not all(c.__class__ is dict for c in ctrs)):
                 return False
-            for ctr in ctrs:
-                if ctr.__class__ is not dict:
-                    return False
-        if (spec.get("nodeSelector") or {}).__class__ is not dict:
+        selector = spec.get("nodeSelector")
+        if selector and selector.__class__ is not dict:
             return False
     return True
 
@@ -980,13 +981,13 @@ def _plain_specs(nspec: Any, ospec: Any) -> bool:
 def _only_replaced_differ(nspec: dict, ospec: dict, replaced: list[str]) -> bool:
     """Given N(munged) == N(ospec): whether N(nspec) == N(ospec) too, i.e. whether the fields that
     _munged took back from `ospec` (images and `replaced`) were unchanged in `nspec` already."""
-    for key in replaced:
-        if not _entry_equal(nspec.get(key, _MISSING), ospec.get(key, _MISSING), "", key):
-            return False
-    for key in ("containers", "initContainers"):
+    for key in ("containers", "initContainers"):  # images first: they are what usually changes
         for ctr, old_ctr in zip(nspec.get(key) or [], ospec.get(key) or [], strict=False):
             if not _entry_equal(ctr.get("image", _MISSING), old_ctr.get("image", _MISSING), "", "image"):
                 return False
+    for key in replaced:
+        if not _entry_equal(nspec.get(key, _MISSING), ospec.get(key, _MISSING), "", key):
+            return False
     return True
 
 

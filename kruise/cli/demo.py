@@ -121,9 +121,8 @@ def show_pod(kubectl: Kubectl) -> None:
     kubectl("apply", "-f", str(EXAMPLES / "web-pod.yaml"))
     kubectl.wait("the web Pod to be Ready", lambda: _ready(kubectl.json("pod", "web")))
     kubectl("get", "pods", "-o", "wide")
-    print(
-        f"(the kubelet probes http://{kubectl.json('pod', 'web')['status']['podIP']}:8080/; the server logs it)"
-    )
+    ip = kubectl.json("pod", "web")["status"]["podIP"]
+    print(f"(the kubelet probes http://{ip}:8080/ and the server logs each request)")
     kubectl("logs", "web", "-c", "server", "--tail=2")
 
     _step("change one container's image: only that container restarts, in place")

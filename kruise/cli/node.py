@@ -92,7 +92,9 @@ async def serve(args: argparse.Namespace) -> None:
         raise CommandError(f"image catalog {catalog_path}: {e}") from e
     images = ImageStore(catalog, bandwidth=args.pull_bandwidth * 1e6, state_file=data_dir / "images.json")
     cidr = args.pod_cidr or default_pod_cidr(args.name)
-    runtime: Runtime = SimRuntime(data_dir, cidr, stages) if stages is not None else ProcessRuntime(data_dir, cidr)
+    runtime: Runtime = (
+        SimRuntime(data_dir, cidr, stages) if stages is not None else ProcessRuntime(data_dir, cidr)
+    )
     spec = NodeSpec(
         args.name, cpu=args.cpu, memory=args.memory, pods=args.max_pods, labels=_labels(args.node_labels)
     )

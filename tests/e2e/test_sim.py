@@ -87,9 +87,7 @@ def test_sim_runtime_runs_pods_and_injects_failures(tmp_path: Path) -> None:
         for i in range(20):
             cluster.create(pod(f"web-{i}", readinessProbe=probe, livenessProbe={"tcpSocket": {"port": 80}}))
         cluster.create(pod("crasher", {"sim.kruise.io/exit": "app=2@0.2"}))
-        cluster.create(
-            pod("unready", {"sim.kruise.io/fail-probe": "app:readiness"}, readinessProbe=probe)
-        )
+        cluster.create(pod("unready", {"sim.kruise.io/fail-probe": "app:readiness"}, readinessProbe=probe))
 
         def all_web_ready() -> bool:
             pods = cluster.pods()
@@ -98,7 +96,10 @@ def test_sim_runtime_runs_pods_and_injects_failures(tmp_path: Path) -> None:
 
         wait_for(all_web_ready, "20 sim pods Running and Ready")
         pods = cluster.pods()
-        assert {p["spec"]["nodeName"] for n, p in pods.items() if n.startswith("web-")} == {"node-1", "node-2"}
+        assert {p["spec"]["nodeName"] for n, p in pods.items() if n.startswith("web-")} == {
+            "node-1",
+            "node-2",
+        }
         ips = [p["status"]["podIP"] for n, p in pods.items() if n.startswith("web-")]
         assert len(set(ips)) == 20
 

@@ -130,7 +130,9 @@ class StageTable:
             labels = selector.get("matchLabels") if isinstance(selector, dict) else None
             if not isinstance(labels, dict):
                 raise ValueError("override selector needs matchLabels")
-            overrides.append(Override({str(k): str(v) for k, v in labels.items()}, _delays(item.get("stages"))))
+            overrides.append(
+                Override({str(k): str(v) for k, v in labels.items()}, _delays(item.get("stages")))
+            )
         return cls(delays, tuple(overrides))
 
     @classmethod
@@ -303,7 +305,9 @@ class SimRuntime(Runtime):
         cfg = c.config
         await self._stage("container_start", cfg.pod_uid)
         c.writer = LogWriter(cfg.log_path)
-        c.writer.write("stdout", f"sim: container {cfg.name} (attempt {cfg.attempt}) image {cfg.image}".encode())
+        c.writer.write(
+            "stdout", f"sim: container {cfg.name} (attempt {cfg.attempt}) image {cfg.image}".encode()
+        )
         c.writer.write("stdout", f"sim: command {' '.join(cfg.command)}".encode())
         c.writer.write("stdout", f"sim: listening on {cfg.pod_ip}".encode())
         c.info.state = "running"

@@ -21,7 +21,7 @@ async def run_post_start(container: Obj, ctx: ActionContext) -> Outcome | None:
     handler = hook(container, "postStart")
     if handler is None:
         return None
-    return await run_action(handler, ctx, POST_START_TIMEOUT)
+    return await run_action(ctx.runtime.route_action("hook", handler), ctx, POST_START_TIMEOUT)
 
 
 async def run_pre_stop(container: Obj, ctx: ActionContext, grace: float) -> Outcome | None:
@@ -29,4 +29,4 @@ async def run_pre_stop(container: Obj, ctx: ActionContext, grace: float) -> Outc
     handler = hook(container, "preStop")
     if handler is None or grace <= 0:
         return None
-    return await run_action(handler, ctx, grace)
+    return await run_action(ctx.runtime.route_action("hook", handler), ctx, grace)

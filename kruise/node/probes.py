@@ -62,6 +62,7 @@ async def probe_loop(kind: str, probe: Obj, ctx: ActionContext, on_result: OnRes
     """Runs until cancelled (the container stopped) or, for startup, until it succeeds; liveness
     and startup end after reporting a failure (the container is about to be killed)."""
     settings = ProbeSettings.of(probe)
+    probe = ctx.runtime.route_action(kind, probe)
     initial = {"readinessProbe": False, "livenessProbe": True, "startupProbe": None}[kind]
     counter = Threshold(settings, initial)
     await asyncio.sleep(settings.initial_delay)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 State = Literal["created", "running", "exited"]
 
@@ -68,6 +68,12 @@ class Runtime(abc.ABC):
 
     name: str = "runtime"
     version: str = "0.1.0"
+
+    def route_action(self, purpose: str, handler: dict[str, Any]) -> dict[str, Any]:
+        """How a probe (purpose = its kind, e.g. "readinessProbe") or a lifecycle hook (purpose
+        "hook") reaches the container. Real runtimes use the handler as it is; a runtime without
+        real networking rewrites it into something it answers itself."""
+        return handler
 
     @abc.abstractmethod
     async def recover(self) -> list[str]:

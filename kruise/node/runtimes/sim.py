@@ -62,8 +62,9 @@ Obj = dict[str, Any]
 _PREFIX = "sim://"
 FAIL_PROBE_ANNOTATION = "sim.kruise.io/fail-probe"
 EXIT_ANNOTATION = "sim.kruise.io/exit"
-PROBE_MARK = "__kruise_sim_probe__"  # the exec command a sim probe becomes (see install_hooks)
+PROBE_MARK = "__kruise_sim_probe__"  # the exec command a sim probe becomes (see route_action)
 HOOK_MARK = "__kruise_sim_hook__"
+_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 SIGTERM_EXIT = 143
 
 STAGES = ("sandbox", "volume_attach", "container_create", "container_start", "readiness", "container_stop")
@@ -228,7 +229,6 @@ class SimRuntime(Runtime):
         self._free: list[str] = []
         self._sandboxes: dict[str, str] = {}
         self._containers: dict[str, _Container] = {}
-        install_hooks()
 
     # ------------------------------------------------------------------ pod view
     def _pod(self, pod_uid: str) -> Obj:
@@ -237,6 +237,17 @@ class SimRuntime(Runtime):
 
     def _labels(self, pod_uid: str) -> dict[str, str]:
         return (self._pod(pod_uid).get("metadata") or {}).get("labels") or {}
+
+    def route_action(self, purpose: str, handler: Obj) -> Obj:
+        """Nothing listens on a sim Pod's IP: a probe becomes an exec of a marker this runtime
+        answers (knowing the probe kind), and a network hook a no-op exec."""
+        if purpose == "hook":
+            if "httpGet" in handler or "tcpSocket" in handler:
+                return {"exec": {"command": [HOOK_MARK]}}
+            return handler
+        out = {k: v for k, v in handler.items() if k not in _HANDLERS}
+        out["exec"] = {"command": [PROBE_MARK, purpose]}
+        return out
 
     def _annotation(self, pod_uid: str, key: str) -> str:
         return ((self._pod(pod_uid).get("metadata") or {}).get("annotations") or {}).get(key) or ""
@@ -396,48 +407,3 @@ class SimRuntime(Runtime):
         if c is None:
             raise ContainerRuntimeError(f"no such container {container_id}")
         return c
-
-
-# ---------------------------------------------------------------------------- probe routing
-_installed = False
-_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
-
-
-def sim_probe(kind: str, probe: Obj) -> Obj:
-    """The probe as the sim runtime answers it: an exec of the marker (settings kept)."""
-    out = {k: v for k, v in probe.items() if k not in _HANDLERS}
-    out["exec"] = {"command": [PROBE_MARK, kind]}
-    return out
-
-
-def install_hooks() -> None:
-    """Route probes and hooks of sim containers to the sim runtime instead of the network.
-
-    The pod worker's probe loop and the hooks call httpGet/tcpSocket on the Pod IP, where nothing
-    listens in the sim runtime. This wraps them (once per process) so that, only when the action
-    context's runtime is a SimRuntime, a probe becomes an exec of a marker the runtime answers
-    (knowing the probe kind) and an httpGet/tcpSocket hook becomes a no-op exec. Other runtimes
-    are untouched.
-    TODO: a proper hook in kruise.node.actions/probes (runtime-provided probe) would replace this.
-    """
-    global _installed
-    if _installed:
-        return
-    from .. import hooks, podworker
-
-    original_probe_loop = podworker.probe_loop
-    original_run_action = hooks.run_action
-
-    async def probe_loop(kind: str, probe: Obj, ctx: Any, on_result: Any) -> None:
-        if isinstance(ctx.runtime, SimRuntime):
-            probe = sim_probe(kind, probe)
-        await original_probe_loop(kind, probe, ctx, on_result)
-
-    async def run_action(handler: Obj, ctx: Any, timeout: float) -> Any:
-        if isinstance(ctx.runtime, SimRuntime) and ("httpGet" in handler or "tcpSocket" in handler):
-            handler = {"exec": {"command": [HOOK_MARK]}}
-        return await original_run_action(handler, ctx, timeout)
-
-    podworker.probe_loop = probe_loop  # type: ignore[assignment]
-    hooks.run_action = run_action  # type: ignore[assignment]
-    _installed = True

@@ -13,13 +13,13 @@ from kruise.node.runtimes.base import ContainerConfig, SandboxConfig
 from kruise.node.runtimes.sim import (
     EXIT_ANNOTATION,
     FAIL_PROBE_ANNOTATION,
+    HOOK_MARK,
     PROBE_MARK,
     SIGTERM_EXIT,
     SimRuntime,
     StageTable,
     parse_exits,
     parse_fail_probes,
-    sim_probe,
 )
 
 
@@ -69,13 +69,16 @@ def test_parse_annotations() -> None:
     assert parse_exits("app=1@2.5, side=0,oops,x=y") == {"app": (1, 2.5), "side": (0, 0.0)}
 
 
-def test_sim_probe_keeps_settings_replaces_handler() -> None:
+def test_sim_routes_probes_and_network_hooks_to_itself(tmp_path: Path) -> None:
+    runtime = SimRuntime(tmp_path, "127.200.0.0/16")
     probe = {"httpGet": {"port": 80}, "periodSeconds": 1, "failureThreshold": 2}
-    assert sim_probe("readinessProbe", probe) == {
+    assert runtime.route_action("readinessProbe", probe) == {
         "periodSeconds": 1,
         "failureThreshold": 2,
         "exec": {"command": [PROBE_MARK, "readinessProbe"]},
     }
+    assert runtime.route_action("hook", {"httpGet": {"port": 80}}) == {"exec": {"command": [HOOK_MARK]}}
+    assert runtime.route_action("hook", {"sleep": {"seconds": 1}}) == {"sleep": {"seconds": 1}}
 
 
 def _pod(uid: str, annotations: dict[str, str] | None = None, volumes: int = 0) -> dict:

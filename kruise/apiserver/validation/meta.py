@@ -86,7 +86,10 @@ def json_key(value: Any) -> bytes | None:
 
     Two values with the same key validate alike: same keys in the same order, same strings, and the
     same types (1, 1.0 and true differ). None when `value` is not plain JSON, or holds a null, since
-    NaN and the infinities encode as null too; such values are just never cached.
+    NaN and the infinities encode as null too; such values are just never cached. The objects
+    validated are decoded JSON. Of the non-JSON types orjson writes like JSON ones, tuples validate
+    exactly like the lists they are written as; Enum members and UUIDs (written as their values)
+    are assumed not to occur inside objects.
     """
     try:
         key = orjson.dumps(value, option=JSON_OPTS)
@@ -215,10 +218,6 @@ _QUALIFIED_MSG = (
     "and must start and end with an alphanumeric character"
 )
 _QUALIFIED_REGEX_ERROR = regex_error(_QUALIFIED_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
-
-
-def _qualified_regex_error() -> str:
-    return _QUALIFIED_REGEX_ERROR
 
 
 def _qualified_name(value: str) -> list[str]:

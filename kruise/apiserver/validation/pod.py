@@ -5,10 +5,12 @@ API server defaults (imagePullPolicy, restartPolicy, protocol, ...) are accepted
 Metadata is not checked here: callers run validate_object_meta(_update) alongside.
 
 This runs on every pod write, so the common (valid) case is kept cheap: string checks are memoized
-(see meta.memoized_check), paths and messages are only built when there is an error, resource lists
-and QoS are computed once per distinct set of quantity strings, and updates compare specs subtree by
-subtree (`_norm_equal`) instead of normalizing and deep-copying whole specs. Each fast path falls
-back to the plain computation for input it does not recognise, so results never differ.
+(meta.memoized_check); containers, resource maps and toleration lists that passed are remembered by
+their exact JSON (meta.json_key, meta.Memo), as is the QoS class of a set of resources; paths and
+messages are only built for errors; and updates compare specs subtree by subtree (`_norm_equal`)
+instead of normalizing and deep-copying whole specs. Only passing is remembered, and every fast path
+falls back to the plain computation for input it does not recognise, so results never differ (see
+tests/unit/apiserver/test_validation_fastpaths.py).
 """
 
 from __future__ import annotations
@@ -122,14 +124,6 @@ def _port_name_errors(name: str) -> list[str]:
 _port_name_msgs = memoized_check(_port_name_errors)
 
 
-def _is_valid_port_name(name: str) -> list[str]:
-    return list(_port_name_msgs(name))
-
-
-def _port_num_errors(port: Any) -> list[str]:
-    return [] if isinstance(port, int) and 1 <= port <= 65535 else [_PORT_RANGE_ERROR]
-
-
 def _validate_ports(ports: list[dict], path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     names: set[str] = set()
@@ -221,10 +215,6 @@ def _validate_volume_mounts(mounts: list[dict], volumes: set[str], path: str) ->
             errs.append(invalid(p + ".mountPath", mount_path, "must be unique"))
         mount_points.add(mount_path)
     return errs
-
-
-def _validate_pull_policy(policy: Any, path: str) -> list[FieldError]:
-    return [] if not policy or policy in _PULL_POLICIES else [not_supported(path, policy, _PULL_POLICIES)]
 
 
 def _is_standard_container_resource(name: str) -> bool:
@@ -970,8 +960,12 @@ def _plain_specs(nspec: Any, ospec: Any) -> bool:
     for spec in (nspec, ospec):
         for key in ("containers", "initContainers"):
             ctrs = spec.get(key)
-            if ctrs and (ctrs.__class__ is not list or not all(c.__class__ is dict for c in ctrs)):
-                return False
+            if ctrs:
+                if ctrs.__class__ is not list:
+                    return False
+                for ctr in ctrs:
+                    if ctr.__class__ is not dict:
+                        return False
         selector = spec.get("nodeSelector")
         if selector and selector.__class__ is not dict:
             return False
@@ -985,10 +979,7 @@ def _only_replaced_differ(nspec: dict, ospec: dict, replaced: list[str]) -> bool
         for ctr, old_ctr in zip(nspec.get(key) or [], ospec.get(key) or [], strict=False):
             if not _entry_equal(ctr.get("image", _MISSING), old_ctr.get("image", _MISSING), "", "image"):
                 return False
-    for key in replaced:
-        if not _entry_equal(nspec.get(key, _MISSING), ospec.get(key, _MISSING), "", key):
-            return False
-    return True
+    return all(_entry_equal(nspec.get(key, _MISSING), ospec.get(key, _MISSING), "", key) for key in replaced)
 
 
 def validate_pod_update(new: dict, old: dict) -> list[FieldError]:

@@ -46,9 +46,10 @@ class RevisionLog:
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        # Checkpoints fsync the database file; letting the WAL grow to ~80 MB between them makes
-        # them rare enough not to dominate write throughput on slow disks.
-        self._db.execute("PRAGMA wal_autocheckpoint=20000")
+        # Checkpoints copy the WAL into the database and fsync it, stalling writes meanwhile:
+        # ~8 MB between them balances throughput against those stalls (measured: 80 MB gave
+        # higher create rates but p99 above 300 ms at 500 creates/s).
+        self._db.execute("PRAGMA wal_autocheckpoint=2000")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
         row = self._db.execute("SELECT MAX(rv) FROM log").fetchone()

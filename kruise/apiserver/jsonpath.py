@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from kruise.apiserver import tables
+
 __all__ = [
     "JSONPathError",
     "compile_path",
@@ -461,33 +463,5 @@ def _parse_time(s: str) -> _dt.datetime | None:
 
 
 def human_duration(d: _dt.timedelta) -> str:
-    """kubectl's age text (apimachinery duration.HumanDuration)."""
-    total = d.total_seconds()
-    seconds = int(total)
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 60 * 2:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 10:
-        s = seconds % 60
-        return f"{minutes}m" if s == 0 else f"{minutes}m{s}s"
-    if minutes < 60 * 3:
-        return f"{minutes}m"
-    hours = seconds // 3600
-    if hours < 8:
-        m = minutes % 60
-        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        h = hours % 24
-        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        dy = (hours // 24) % 365
-        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
-    return f"{hours // 24 // 365}y"
+    """kubectl's age text (duration.HumanDuration), shared with the built-in tables."""
+    return tables.human_duration(d.total_seconds())

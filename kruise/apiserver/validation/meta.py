@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from kruise.api.selectors import label_value_errors, qualified_name_errors
 from kruise.apiserver.errors import FieldError, forbidden, invalid, required
 
 FIELD_IMMUTABLE = "field is immutable"
@@ -220,43 +221,9 @@ _QUALIFIED_MSG = (
 _QUALIFIED_REGEX_ERROR = regex_error(_QUALIFIED_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
 
 
-def _qualified_name(value: str) -> list[str]:
-    errs: list[str] = []
-    parts = value.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        else:
-            errs.extend("prefix part " + m for m in dns1123_subdomain_msgs(prefix))
-    else:
-        return [
-            "a qualified name "
-            + _QUALIFIED_REGEX_ERROR
-            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-        ]
-    if not name:
-        errs.append("name part must be non-empty")
-    elif len(name) > 63:
-        errs.append("name part " + max_len_error(63))
-    if not _QUALIFIED_NAME_RE.match(name):
-        errs.append("name part " + _QUALIFIED_REGEX_ERROR)
-    return errs
-
-
-def _label_value(value: str) -> list[str]:
-    errs = []
-    if len(value) > 63:
-        errs.append(max_len_error(63))
-    if not _LABEL_VALUE_RE.match(value):
-        errs.append(_LABEL_VALUE_MSG)
-    return errs
-
-
-qualified_name_msgs = memoized_check(_qualified_name)
-label_value_msgs = memoized_check(_label_value)
+# The same rules selectors check label keys and values with (IsQualifiedName, IsValidLabelValue).
+qualified_name_msgs = memoized_check(qualified_name_errors)
+label_value_msgs = memoized_check(label_value_errors)
 
 
 def is_qualified_name(value: str) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kruise.api.selectors import qualified_name_errors
 from kruise.apiserver.defaults import apply_builtin_defaults
 from kruise.apiserver.validation import (
     meta,
@@ -103,7 +104,7 @@ def test_memoized_checks_agree_on_generated_names(value):
 def test_public_checks_return_a_fresh_list():
     first = meta.is_qualified_name("a/b/c")
     first.append("changed by the caller")
-    assert meta.is_qualified_name("a/b/c") == meta._qualified_name("a/b/c")
+    assert meta.is_qualified_name("a/b/c") == qualified_name_errors("a/b/c")
     assert meta.is_dns1123_label("Bad") is not meta.is_dns1123_label("Bad")
 
 

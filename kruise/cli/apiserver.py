@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import csv
 import ipaddress
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from kruise.apiserver.app import APIServer, ServerConfig
 from kruise.apiserver.tls import ensure_serving_cert
 from kruise.cli import CommandError, kubeconfig
+from kruise.cli.signals import stop_on_signals
 
 
 def add_parser(sub: Any) -> None:
@@ -99,11 +99,7 @@ async def serve(config: ServerConfig) -> None:
     print(
         f"kruise apiserver listening on {scheme}://{config.host}:{server.port} kubeconfig={path}", flush=True
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await stop_on_signals().wait()
     await server.stop()
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import signal
 import socket
 from typing import Any
 
 from kruise.cli import CommandError
+from kruise.cli.signals import stop_on_signals
 
 # The controllers are imported when the command runs, so other commands start fast.
 
@@ -53,11 +52,7 @@ async def serve(args: argparse.Namespace) -> None:
         if args.leader_elect
         else None
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     async with Client(config) as client:
         print(f"kruise cluster started identity={identity}", flush=True)
         await run_cluster_controllers(

@@ -10,6 +10,7 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 from kruise.cli import CommandError
+from kruise.cli.signals import stop_on_signals
 
 if TYPE_CHECKING:
     from kruise.client.rest import Client
@@ -80,7 +81,7 @@ def _webhook_config(args: argparse.Namespace) -> WebhookConfig:
 async def serve(args: argparse.Namespace) -> None:
     from kruise.client.config import ConfigError, load_config
     from kruise.client.leaderelection import LeaderElectionConfig
-    from kruise.client.manager import Manager, ManagerOptions, run_until_signalled
+    from kruise.client.manager import Manager, ManagerOptions
     from kruise.client.rest import Client
     from kruise.webhooks.runtime import WebhookRuntime
 
@@ -109,7 +110,7 @@ async def serve(args: argparse.Namespace) -> None:
         webhooks = WebhookRuntime(client, _webhook_config(args))
         if webhooks.mutating or webhooks.validating:
             manager.add_runnable(webhooks.run, leader_only=False, name="webhooks")
-        running = asyncio.create_task(run_until_signalled(manager))
+        running = asyncio.create_task(manager.run(stop_on_signals()))
         started = asyncio.create_task(manager.started.wait())
         await asyncio.wait({running, started}, return_when=asyncio.FIRST_COMPLETED)
         if started.done():

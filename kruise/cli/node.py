@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import signal
 import zlib
 from pathlib import Path
 from typing import Any
 
 from kruise.cli import CommandError
+from kruise.cli.signals import stop_on_signals
 
 
 def add_parser(sub: Any) -> None:
@@ -99,11 +98,7 @@ async def serve(args: argparse.Namespace) -> None:
         args.name, cpu=args.cpu, memory=args.memory, pods=args.max_pods, labels=_labels(args.node_labels)
     )
     agent_config = AgentConfig(spec, data_dir, port=args.port, backoff_scale=args.backoff_scale)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     async with Client(config) as client:
         agent = NodeAgent(client, agent_config, runtime, images)
         if isinstance(runtime, SimRuntime):  # the sim runtime reads annotations, labels, volumes

@@ -23,6 +23,7 @@ import aiohttp
 import orjson
 
 from kruise.cli import CommandError
+from kruise.cli.signals import stop_on_signals
 
 _PR_SET_PDEATHSIG = 1
 _STOP_TIMEOUT = 20.0
@@ -220,11 +221,7 @@ async def up(args: argparse.Namespace, stop: asyncio.Event) -> None:
 
 def run(args: argparse.Namespace) -> int:
     async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await up(args, stop)
+        await up(args, stop_on_signals())
 
     asyncio.run(main())
     return 0

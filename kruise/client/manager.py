@@ -5,7 +5,6 @@ on every replica."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -143,17 +142,6 @@ class Manager:
         resp = web.Response(body=generate_latest())
         resp.content_type = CONTENT_TYPE_LATEST.split(";")[0]
         return resp
-
-
-async def run_until_signalled(manager: Manager) -> None:
-    import signal
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await manager.run(stop)
 
 
 async def _ok(_request: web.Request) -> web.Response:

@@ -29,6 +29,7 @@ from .base import (
     Runtime,
     SandboxConfig,
 )
+from .table import ContainerTable
 
 log = logging.getLogger("kruise.node.process")
 
@@ -44,7 +45,7 @@ class _Container:
     reaper: asyncio.Task[None] | None = None
 
 
-class ProcessRuntime(Runtime):
+class ProcessRuntime(ContainerTable, Runtime):
     name = "process"
 
     def __init__(self, data_dir: Path, pod_cidr: str = "127.1.0.0/16") -> None:
@@ -170,24 +171,6 @@ class ProcessRuntime(Runtime):
             _signal_group(c.proc.pid, signal.SIGKILL)
             await asyncio.shield(c.done)
 
-    async def wait_container(self, container_id: str) -> int:
-        c = self._get(container_id)
-        if c.done is None:
-            return c.info.exit_code if c.info.exit_code is not None else 0
-        return await asyncio.shield(c.done)
-
-    def status(self, container_id: str) -> ContainerInfo | None:
-        c = self._containers.get(container_id)
-        return c.info if c else None
-
-    def list_containers(self, pod_uid: str | None = None) -> list[ContainerInfo]:
-        return [c.info for c in self._containers.values() if pod_uid in (None, c.info.pod_uid)]
-
-    async def remove_container(self, container_id: str) -> None:
-        c = self._containers.get(container_id)
-        if c is not None and c.info.state != "running":
-            del self._containers[container_id]
-
     async def exec_sync(
         self, container_id: str, command: list[str], env: dict[str, str], timeout: float
     ) -> ExecResult:
@@ -223,12 +206,6 @@ class ProcessRuntime(Runtime):
         await asyncio.gather(*(self.stop_container(c.info.id, 2.0) for c in running))
 
     # ------------------------------------------------------------------ helpers
-    def _get(self, container_id: str) -> _Container:
-        c = self._containers.get(container_id)
-        if c is None:
-            raise ContainerRuntimeError(f"no such container {container_id}")
-        return c
-
     def _pid_file(self, c: _Container) -> Path:
         return self.pid_dir / (c.info.id.removeprefix(_PREFIX) + ".json")
 

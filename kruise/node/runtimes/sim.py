@@ -55,6 +55,7 @@ from .base import (
     Runtime,
     SandboxConfig,
 )
+from .table import ContainerTable
 
 log = logging.getLogger("kruise.node.sim")
 
@@ -210,7 +211,7 @@ class _Container:
     writer: LogWriter | None = None
 
 
-class SimRuntime(Runtime):
+class SimRuntime(ContainerTable, Runtime):
     name = "sim"
 
     def __init__(
@@ -359,24 +360,6 @@ class SimRuntime(Runtime):
             c.writer.write("stdout", b"sim: stopped")
         self._finish(c, SIGTERM_EXIT)
 
-    async def wait_container(self, container_id: str) -> int:
-        c = self._get(container_id)
-        if c.done is None:
-            return c.info.exit_code if c.info.exit_code is not None else 0
-        return await asyncio.shield(c.done)
-
-    def status(self, container_id: str) -> ContainerInfo | None:
-        c = self._containers.get(container_id)
-        return c.info if c else None
-
-    def list_containers(self, pod_uid: str | None = None) -> list[ContainerInfo]:
-        return [c.info for c in self._containers.values() if pod_uid in (None, c.info.pod_uid)]
-
-    async def remove_container(self, container_id: str) -> None:
-        c = self._containers.get(container_id)
-        if c is not None and c.info.state != "running":
-            del self._containers[container_id]
-
     async def exec_sync(
         self, container_id: str, command: list[str], env: dict[str, str], timeout: float
     ) -> ExecResult:
@@ -401,9 +384,3 @@ class SimRuntime(Runtime):
     async def close(self) -> None:
         for c in list(self._containers.values()):
             self._finish(c, SIGTERM_EXIT)
-
-    def _get(self, container_id: str) -> _Container:
-        c = self._containers.get(container_id)
-        if c is None:
-            raise ContainerRuntimeError(f"no such container {container_id}")
-        return c

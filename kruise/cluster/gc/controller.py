@@ -101,6 +101,16 @@ class GarbageCollector:
         log.info("event=gc_started resources=%d objects=%d", len(self._monitors), len(self.graph))
         await asyncio.gather(self.deleter.run(), self.orphaner.run(), self._discovery_loop())
 
+    def _caught_up_with(self, rv: int) -> bool:
+        """Every watched resource has been observed up to resourceVersion `rv` (events or bookmarks)."""
+        for inf in self._monitors.values():
+            try:
+                if int(inf.resource_version or 0) < rv:
+                    return False
+            except ValueError:  # an opaque resourceVersion (not our server): trust the sync
+                continue
+        return True
+
     def all_synced(self) -> bool:
         return all(inf.has_synced() for inf in self._monitors.values())
 
@@ -248,6 +258,13 @@ class GarbageCollector:
             return Result(requeue_after=NOT_SYNCED_RETRY)  # a dependent may not be observed yet
         action = plan_deleting_dependents(self.graph, node.uid)
         if action.remove_finalizer:
+            # A dependent created just before the owner's deletion may not be in the graph yet:
+            # decide only once every watch has caught up with the owner's deletion.
+            latest = await self._latest(node)
+            if latest is None:
+                return None
+            if not self._caught_up_with(int(latest["metadata"].get("resourceVersion") or 0)):
+                return Result(requeue_after=NOT_SYNCED_RETRY)
             log.info("event=gc_dependents_gone object=%s", _describe(node))
             await self._patch_metadata(node, "finalizers", lambda f: without_finalizer(f, FOREGROUND))
         for dep in action.attempt_delete:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
-from . import errors
+from . import errors, resize
 from .apply import ApplyConflict, server_side_apply, track_update
 from .builtin_types import schema_for_builtin
 from .defaults import ServiceIPs, apply_builtin_defaults, default_service
@@ -620,6 +620,8 @@ class Resources:
         if info.storage_key == "/pods":
             if subresource == "status":
                 errs += pod_validation.validate_pod_status_update(new, old)
+            elif subresource == resize.RESIZE:
+                errs += resize.validate_resize(new, old)
             elif subresource != "binding":
                 errs += pod_validation.validate_pod_update(new, old)
         elif info.storage_key == "apiextensions.k8s.io/customresourcedefinitions" and subresource != "status":
@@ -638,6 +640,8 @@ class Resources:
             else:
                 new.pop("status", None)
             return new
+        if subresource == resize.RESIZE:
+            obj = resize.prepare_resize(obj, old)
         new = obj
         meta = new["metadata"]
         for k in _SERVER_META:
@@ -669,7 +673,7 @@ class Resources:
             manager=opts.manager or "unknown",
             now=rfc3339(now()),
             api_version=info.api_version,
-            subresource=opts.subresource if opts.subresource == "status" else "",
+            subresource=opts.subresource if opts.subresource in ("status", resize.RESIZE) else "",
         )
         if managed:
             new["metadata"]["managedFields"] = managed

@@ -27,6 +27,7 @@ _SUBRESOURCE_DOCS: dict[str, tuple[str, str, str, list[str]]] = {
     "eviction": ("policy", "v1", "Eviction", ["create"]),
     "finalize": ("", "", "", ["update"]),
     "log": ("", "", "Pod", ["get"]),
+    "resize": ("", "", "", ["get", "patch", "update"]),
 }
 
 

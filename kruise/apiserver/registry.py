@@ -99,7 +99,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         "Pod",
         short=["po"],
         cats=["all"],
-        sub=["status", "binding", "eviction", "log"],
+        sub=["status", "binding", "eviction", "log", "resize"],
         generation=True,
     ),
     _r("", "v1", "services", "Service", short=["svc"], cats=["all"], sub=["status"]),

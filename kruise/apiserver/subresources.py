@@ -1,4 +1,4 @@
-"""Subresources: status, scale, binding, eviction, namespace finalize."""
+"""Subresources: status, scale, resize, binding, eviction, namespace finalize."""
 
 from __future__ import annotations
 
@@ -37,6 +37,13 @@ async def handle(
             return await h.update(request, info, namespace, name, subresource="status")
         if method == "PATCH":
             return await h.patch(request, info, namespace, name, subresource="status")
+    elif sub == "resize":  # pods/resize: the write path prepares and validates (see resize.py)
+        if method == "GET":
+            return h.respond_object(request, info, h.resources.get(info, namespace, name))
+        if method == "PUT":
+            return await h.update(request, info, namespace, name, subresource="resize")
+        if method == "PATCH":
+            return await h.patch(request, info, namespace, name, subresource="resize")
     elif sub == "scale":
         return await _scale(h, request, info, namespace, name)
     elif sub == "binding" and method == "POST":

@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from . import CommandError, apiserver, cluster, demo, manager, node, up
+from . import CommandError, apiserver, cluster, demo, manager, manifests, node, up
 
 
 def _setup_logging(level: str) -> None:
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     apiserver.add_parser(sub)
     demo.add_parser(sub)
     manager.add_parser(sub)
+    manifests.add_parser(sub)
     cluster.add_parser(sub)
     node.add_parser(sub)
     up.add_parser(sub)

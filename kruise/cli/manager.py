@@ -49,6 +49,12 @@ def add_parser(sub: Any) -> None:
         default="",
         help="NAMESPACE/NAME of the Service in front of the webhook server (real clusters)",
     )
+    p.add_argument(
+        "--no-install-crds",
+        dest="install_crds",
+        action="store_false",
+        help="do not create or update the Kruise CRDs at start (they are managed elsewhere)",
+    )
     p.set_defaults(run=run)
 
 
@@ -59,6 +65,30 @@ async def _ensure_namespace(client: Client, name: str) -> None:
     body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
     with contextlib.suppress(AlreadyExists):
         await client.create(NAMESPACES, body)
+
+
+async def install_crds(client: Client) -> None:
+    """Create the Kruise CRDs, or bring existing ones up to this version's definition."""
+    from kruise.api.crds import all_crds
+    from kruise.client.errors import AlreadyExists, Conflict
+    from kruise.client.resources import CRDS
+
+    for crd in all_crds():
+        try:
+            await client.create(CRDS, crd)
+            continue
+        except AlreadyExists:
+            pass
+        for _ in range(5):
+            current = await client.get(CRDS, crd["metadata"]["name"])
+            if current.get("spec") == crd["spec"]:
+                break
+            body = {**current, "spec": crd["spec"]}
+            try:
+                await client.update(CRDS, body)
+                break
+            except Conflict:
+                continue
 
 
 def _webhook_config(args: argparse.Namespace) -> WebhookConfig:
@@ -83,6 +113,8 @@ async def serve(args: argparse.Namespace) -> None:
     from kruise.client.leaderelection import LeaderElectionConfig
     from kruise.client.manager import Manager, ManagerOptions
     from kruise.client.rest import Client
+    from kruise.controllers import register_all as register_controllers
+    from kruise.webhooks import register_all as register_webhooks
     from kruise.webhooks.runtime import WebhookRuntime
 
     try:
@@ -104,20 +136,31 @@ async def serve(args: argparse.Namespace) -> None:
     )
     async with Client(config) as client:
         await _ensure_namespace(client, args.namespace)
+        if args.install_crds:
+            await install_crds(client)
         manager = Manager(
             client, ManagerOptions(identity=identity, leader_election=election, health_port=args.health_port)
         )
+        register_controllers(manager)
         webhooks = WebhookRuntime(client, _webhook_config(args))
+        register_webhooks(webhooks)
         if webhooks.mutating or webhooks.validating:
             manager.add_runnable(webhooks.run, leader_only=False, name="webhooks")
         running = asyncio.create_task(manager.run(stop_on_signals()))
-        started = asyncio.create_task(manager.started.wait())
+        started = asyncio.create_task(_started(manager, webhooks))
         await asyncio.wait({running, started}, return_when=asyncio.FIRST_COMPLETED)
         if started.done():
             print(f"kruise manager started identity={identity} health_port={manager.health_port}", flush=True)
         else:
             started.cancel()
         await running
+
+
+async def _started(manager: Any, webhooks: Any) -> None:
+    """Started means objects created from now on see the webhooks (defaults, validation)."""
+    await manager.started.wait()
+    if webhooks.mutating or webhooks.validating:
+        await webhooks.serving.wait()
 
 
 def run(args: argparse.Namespace) -> int:

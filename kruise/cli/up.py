@@ -3,7 +3,8 @@
 Each component is its own process, exactly as on a real cluster: the API server, the cluster
 controllers (scheduler, garbage collector), N node agents and the manager. They talk only over
 HTTP. Children die with `kruise up` (PR_SET_PDEATHSIG), and SIGINT/SIGTERM stops them in reverse
-order, so no process outlives the cluster.
+order, so no process outlives the cluster. Like a kubelet restarting a crashed static pod, `kruise
+up` restarts any component but the API server when it exits unexpectedly.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from kruise.cli.signals import stop_on_signals
 
 _PR_SET_PDEATHSIG = 1
 _STOP_TIMEOUT = 20.0
+_MAX_RESTARTS = 10
 
 
 def add_parser(sub: Any) -> None:
@@ -56,6 +58,9 @@ class Child:
     name: str
     proc: asyncio.subprocess.Process
     log: Path
+    args: tuple[str, ...] = ()
+    restartable: bool = True
+    restarts: int = 0
 
 
 @dataclass
@@ -63,8 +68,20 @@ class Cluster:
     data_dir: Path
     children: list[Child] = field(default_factory=list)
 
-    async def spawn(self, name: str, *args: str, wait_for: str | None = None, timeout: float = 60.0) -> str:
+    async def spawn(
+        self,
+        name: str,
+        *args: str,
+        wait_for: str | None = None,
+        timeout: float = 60.0,
+        restartable: bool = True,
+    ) -> str:
         """Start `kruise <args>`; with `wait_for`, return the first stdout line starting with it."""
+        proc, log_path = await self._start(name, args)
+        self.children.append(Child(name, proc, log_path, args, restartable))
+        return await self._await_start(name, proc, log_path, wait_for, timeout)
+
+    async def _start(self, name: str, args: tuple[str, ...]) -> tuple[asyncio.subprocess.Process, Path]:
         logs = self.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log_path = logs / f"{name}.log"
@@ -79,7 +96,21 @@ class Cluster:
             preexec_fn=_die_with_parent,
         )
         log.close()
-        self.children.append(Child(name, proc, log_path))
+        return proc, log_path
+
+    async def restart(self, child: Child) -> None:
+        child.restarts += 1
+        child.proc, child.log = await self._start(child.name, child.args)
+        asyncio.get_running_loop().create_task(_drain(child.proc))
+
+    async def _await_start(
+        self,
+        name: str,
+        proc: asyncio.subprocess.Process,
+        log_path: Path,
+        wait_for: str | None,
+        timeout: float,
+    ) -> str:
         assert proc.stdout is not None
         line = ""
         if wait_for is not None:
@@ -154,6 +185,7 @@ async def up(args: argparse.Namespace, stop: asyncio.Event) -> None:
             "--port",
             str(args.port),
             wait_for="kruise apiserver listening on",
+            restartable=False,
         )
         api = line.split()[4]
         print(f"api server: {api}", flush=True)
@@ -209,9 +241,12 @@ async def up(args: argparse.Namespace, stop: asyncio.Event) -> None:
         while not stop.is_set():
             failed = cluster.exited()
             if failed is not None:
-                raise CommandError(
-                    f"{failed.name} exited with code {failed.proc.returncode}; see {failed.log}"
-                )
+                if not failed.restartable or failed.restarts >= _MAX_RESTARTS:
+                    raise CommandError(
+                        f"{failed.name} exited with code {failed.proc.returncode}; see {failed.log}"
+                    )
+                print(f"{failed.name} exited with code {failed.proc.returncode}; restarting", flush=True)
+                await cluster.restart(failed)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.5)
     finally:

@@ -80,3 +80,6 @@ VALIDATING_WEBHOOKS = Resource(
     False,
 )
 CRDS = Resource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", False)
+
+# Kruise kinds
+CLONESETS = Resource("apps.kruise.io", "v1alpha1", "clonesets", "CloneSet")

@@ -31,6 +31,7 @@ from .nodeobj import (
     without_heartbeats,
 )
 from .podworker import NodeContext, PodWorker
+from .resize import Amounts, amount
 from .runtimes.base import Runtime
 
 log = logging.getLogger("kruise.node")
@@ -71,6 +72,11 @@ class NodeAgent:
             backoff=Backoff(config.backoff_scale),
             backoff_scale=config.backoff_scale,
             on_image_change=self._images_changed,
+            allocatable={
+                "cpu": amount("cpu", config.node.cpu),
+                "memory": amount("memory", config.node.memory),
+            },
+            node_usage=self._usage_by_others,
         )
         self.workers: dict[str, PodWorker] = {}
         self.node_uid = ""
@@ -149,6 +155,15 @@ class NodeAgent:
         await worker.done.wait()
         if worker.gone or worker._deleting():
             self.workers.pop(worker.uid, None)
+
+    def _usage_by_others(self, uid: str) -> Amounts:
+        """cpu/memory allocated to every Pod on the node but `uid` (what a resize must fit beside)."""
+        total: Amounts = {}
+        for w in self.workers.values():
+            if w.uid != uid:
+                for k, v in w.allocated_requests().items():
+                    total[k] = total.get(k, 0) + v
+        return total
 
     def worker_for(self, namespace: str, name: str) -> PodWorker | None:
         found = [w for w in self.workers.values() if w.namespace == namespace and w.name == name]

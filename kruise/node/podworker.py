@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import shutil
@@ -31,6 +32,16 @@ from .container import ContainerRecord, Instance, rfc3339, seed_from_status
 from .hooks import run_post_start, run_pre_stop
 from .images import ImageError, ImageStore
 from .probes import probe_loop
+from .resize import (
+    Amounts,
+    Pending,
+    check_fit,
+    container_resources,
+    needs_restart,
+    pod_requests,
+    resize_conditions,
+    same_resources,
+)
 from .runtimes.base import ContainerConfig, ContainerRuntimeError, Runtime, SandboxConfig
 from .status import (
     PodView,
@@ -69,6 +80,8 @@ class NodeContext:
     backoff_scale: float = 1.0
     started_at: float = field(default_factory=time.time)
     on_image_change: Any = None  # callable: the node's image list / pull stats changed
+    allocatable: Amounts = field(default_factory=dict)  # cpu (milli) / memory a resize must fit in
+    node_usage: Any = None  # callable(pod uid) -> Amounts the node's other Pods hold
 
 
 class PodWorker:
@@ -92,6 +105,12 @@ class PodWorker:
         self._known_rv = _rv(pod)
         self._task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        # in-place resize: per container, the resources the node accepted and those applied to
+        # the running instance (see kruise.node.resize)
+        self.allocated: dict[str, Obj] = {}
+        self.applied: dict[str, Obj] = {}
+        self.resize_pending: Pending | None = None
+        self.resizing = False
         self._build_records()
 
     # ------------------------------------------------------------------ inputs
@@ -138,6 +157,7 @@ class PodWorker:
             self.records[c["name"]] = ContainerRecord(c, "main", waiting=Waiting("PodInitializing"))
         for r in self.records.values():
             seed_from_status(r, old.get(r.name), self.ctx.started_at)
+            self.allocated[r.name] = container_resources(r.spec)
         self.pod_ip = status.get("podIP") or ""
         self.start_time = status.get("startTime") or ""
         if status.get("phase") in ("Succeeded", "Failed"):
@@ -203,6 +223,7 @@ class PodWorker:
             for r in changed:
                 self._event("Normal", "Killing", f"Container {r.name} definition changed, will be restarted")
             await asyncio.gather(*(self._kill(r, grace) for r in changed))
+        await self._sync_resize(grace)
         wakes: list[float] = []
         restart = self.spec.get("restartPolicy") or "Always"
         if not self.initialized and not await self._sync_init(restart, wakes):
@@ -300,6 +321,7 @@ class PodWorker:
             r.previous, r.restart_count = r.current, attempt
             self._drop_old_logs(r.name, attempt)
         inst = Instance(cid, r.image, pulled.image.image_id, attempt, time.time(), log_path)
+        self.applied[r.name] = self.allocated.get(r.name) or {}  # a new instance gets the allocation
         r.current, r.waiting, r.restart_now = inst, None, False
         r.post_started = r.started = r.ready = False
         r.exited = asyncio.Event()
@@ -370,6 +392,56 @@ class PodWorker:
         ports = {p["name"]: int(p["containerPort"]) for p in r.spec.get("ports") or [] if p.get("name")}
         cid = r.current.id if r.current else ""
         return ActionContext(self.ctx.runtime, cid, self.pod_ip, env, ports)
+
+    # ------------------------------------------------------------------ in-place resize
+    async def _sync_resize(self, grace: float) -> None:
+        """Allocate a changed spec's resources when they fit the node, then apply them to the
+        running containers: in place, or by restarting a container whose resizePolicy says so."""
+        if self.terminal:
+            return
+        resizable = self._by_kind("sidecar", "main")
+        desired = {r.name: container_resources(r.spec) for r in resizable}
+        changed = [n for n, res in desired.items() if not same_resources(res, self.allocated.get(n))]
+        self.resize_pending = None
+        if changed:
+            used = self.ctx.node_usage(self.uid) if self.ctx.node_usage is not None else {}
+            pending = check_fit(pod_requests(desired.values()), self.ctx.allocatable, used)
+            if pending is None:
+                self.allocated.update((n, desired[n]) for n in changed)
+            else:
+                self.resize_pending = pending
+        todo = [
+            r
+            for r in resizable
+            if r.running and not same_resources(self.applied.get(r.name), self.allocated[r.name])
+        ]
+        if not todo:
+            return
+        self.resizing = True
+        await self._publish()  # PodResizeInProgress while the resize is actuated
+        restart = []
+        for r in todo:
+            target = self.allocated[r.name]
+            if needs_restart(r.spec, self.applied.get(r.name) or {}, target):
+                restart.append(r)
+                continue
+            assert r.current is not None
+            try:
+                await self.ctx.runtime.update_container_resources(r.current.id, target)
+            except ContainerRuntimeError:
+                continue  # it exited meanwhile: its next instance starts with the allocation
+            self.applied[r.name] = target
+        for r in restart:
+            r.restart_now = True
+            self._event("Normal", "Killing", f"Container {r.name} resize requires restart")
+        await asyncio.gather(*(self._kill(r, grace) for r in restart))
+        self.resizing = False
+
+    def allocated_requests(self) -> Amounts:
+        """The cpu/memory this Pod holds on the node (nothing once it is terminal)."""
+        if self.terminal:
+            return {}
+        return pod_requests(self.allocated[r.name] for r in self._by_kind("sidecar", "main"))
 
     # ------------------------------------------------------------------ probes and exits
     def _start_probes(self, r: ContainerRecord, ctx: ActionContext) -> None:
@@ -507,15 +579,25 @@ class PodWorker:
             r.stop_probes()
 
     # ------------------------------------------------------------------ status
+    def _container_view(self, r: ContainerRecord) -> Any:
+        requests = (self.allocated.get(r.name) or {}).get("requests")
+        return dataclasses.replace(
+            r.view(),
+            # the kubelet reports applied resources for running containers only
+            resources=(self.applied.get(r.name) or {}) if r.running and r.post_started else None,
+            allocated=dict(requests) if requests else None,
+        )
+
     def view(self) -> PodView:
         return PodView(
-            init=tuple(r.view() for r in self._by_kind("init", "sidecar")),
-            containers=tuple(r.view() for r in self._by_kind("main")),
+            init=tuple(self._container_view(r) for r in self._by_kind("init", "sidecar")),
+            containers=tuple(self._container_view(r) for r in self._by_kind("main")),
             pod_ip=self.pod_ip,
             host_ip=self.ctx.host_ip,
             start_time=self.start_time,
             sandbox_ready=bool(self.pod_ip) and not self.terminal,
             terminal=self.terminal,
+            resize=tuple(resize_conditions(self.resize_pending, self.resizing)),
         )
 
     def phase(self) -> str:

@@ -10,10 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .resize import CONDITIONS as RESIZE_CONDITIONS
+
 Obj = dict[str, Any]
 
 # The conditions the node owns; anything else (readiness gates, DisruptionTarget) is left alone.
-OWNED_CONDITIONS = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
+OWNED_CONDITIONS = (
+    "PodReadyToStartContainers",
+    "Initialized",
+    "Ready",
+    "ContainersReady",
+    "PodScheduled",
+    *RESIZE_CONDITIONS,
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,8 @@ class ContainerView:
     restart_count: int = 0
     ready: bool = False
     started: bool = False
+    resources: Obj | None = None  # applied requests/limits (reported for running containers)
+    allocated: Obj | None = None  # the requests the node accepted (allocatedResources)
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,7 @@ class PodView:
     start_time: str = ""
     sandbox_ready: bool = False
     terminal: bool = False  # the worker has stopped the Pod for good (deleted or completed)
+    resize: tuple[Obj, ...] = ()  # PodResizePending / PodResizeInProgress, when they hold
 
 
 def state_dict(state: State | None) -> Obj:
@@ -103,6 +115,10 @@ def container_status(view: ContainerView) -> Obj:
     }
     if view.container_id:
         out["containerID"] = view.container_id
+    if view.allocated:
+        out["allocatedResources"] = view.allocated
+    if view.resources is not None:
+        out["resources"] = view.resources
     return out
 
 
@@ -200,7 +216,8 @@ def pod_conditions(spec: Obj, current: list[Obj], pod: PodView, phase: str) -> l
     """The node-owned conditions without timestamps, in the kubelet's order."""
     sidecars = sidecar_names(spec)
     init_ok, pending = initialized(spec, pod)
-    out = [_cond("PodReadyToStartContainers", pod.sandbox_ready)]
+    out = [dict(c) for c in pod.resize]
+    out.append(_cond("PodReadyToStartContainers", pod.sandbox_ready))
     out.append(
         _cond(
             "Initialized",
@@ -275,7 +292,11 @@ def status_patch(current: Obj, desired: Obj) -> Obj | None:
     Conditions merge by type, so only the node's own are sent; the rest stay as others wrote them."""
     changed = {k: v for k, v in desired.items() if k != "conditions" and current.get(k) != v}
     by_type = {c.get("type"): c for c in current.get("conditions") or []}
-    conds = []
+    wanted = {c["type"] for c in desired.get("conditions") or []}
+    # a resize condition that no longer holds is removed (the node owns them)
+    conds: list[Obj] = [
+        {"type": t, "$patch": "delete"} for t in by_type if t in RESIZE_CONDITIONS and t not in wanted
+    ]
     for c in desired.get("conditions") or []:
         old = by_type.get(c["type"])
         if old == c:

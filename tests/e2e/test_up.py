@@ -2,102 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.cluster import Up, processes_with_marker
 
 pytestmark = pytest.mark.e2e
-
-MARKER = "KRUISE_UP_TEST_MARKER"
-
-
-def processes_with_marker(value: str) -> list[int]:
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            env = Path(f"/proc/{pid}/environ").read_bytes()
-        except OSError:
-            continue
-        if f"{MARKER}={value}".encode() in env.split(b"\0"):
-            found.append(int(pid))
-    return found
-
-
-class Up:
-    def __init__(self, data_dir: Path, marker: str) -> None:
-        env = dict(os.environ, **{MARKER: marker})
-        self.data_dir = data_dir
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kruise.cli.main",
-                "up",
-                "--data-dir",
-                str(data_dir),
-                "--port",
-                "0",
-                "--nodes",
-                "2",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=REPO,
-            env=env,
-        )
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + 90
-        self.output = []
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.output.append(line)
-            if line.startswith("kruise is ready"):
-                return
-        self.proc.kill()
-        raise AssertionError("kruise up did not become ready:\n" + "".join(self.output))
-
-    def kubectl(
-        self, *args: str, input: str | None = None, check: bool = True
-    ) -> subprocess.CompletedProcess[str]:
-        env = dict(
-            os.environ,
-            KUBECONFIG=str(self.data_dir / "kubeconfig"),
-            KUBECACHEDIR=str(self.data_dir / "kube-cache"),
-        )
-        out = subprocess.run(
-            ["kubectl", *args], env=env, input=input, capture_output=True, text=True, timeout=60
-        )
-        if check and out.returncode != 0:
-            raise AssertionError(f"kubectl {' '.join(args)}: {out.stderr}")
-        return out
-
-    def get(self, *args: str) -> dict:
-        return json.loads(self.kubectl("get", *args, "-o", "json").stdout)
-
-    def wait_for(self, check, what: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while not check():
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
-            time.sleep(0.2)
-
-    def stop(self) -> str:
-        self.proc.send_signal(signal.SIGTERM)
-        rest, _ = self.proc.communicate(timeout=60)
-        return rest
-
 
 POD = """
 apiVersion: v1

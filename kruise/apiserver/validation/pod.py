@@ -1065,8 +1065,8 @@ def apply_resize(new: dict, old: dict) -> dict:
         by_name = {c.get("name"): i for i, c in enumerate((out.get("spec") or {}).get(key) or [])}
         for ctr in (new.get("spec") or {}).get(key) or []:
             idx = by_name.get(ctr.get("name"))
-            if idx is None:
-                continue
+            if idx is None or (key == "initContainers" and ctr.get("restartPolicy") != "Always"):
+                continue  # only native sidecars among init containers are resizable
             target = out["spec"][key][idx]
             for field in ("resources", "resizePolicy"):
                 if ctr.get(field) is not None:
@@ -1086,6 +1086,8 @@ def validate_pod_resize(new: dict, old: dict) -> list[FieldError]:
         return [forbidden("", "windows pods cannot be resized")]
     if _stored_qos(old) != compute_qos(new):
         errs.append(invalid("spec", _stored_qos(old), "Pod QOS Class may not change as a result of resizing"))
+    if not _resize_supported(old):
+        errs.append(forbidden("spec", "Pod running on node without support for resize"))
     for key in ("containers", "initContainers"):
         old_ctrs, new_ctrs = ospec.get(key) or [], nspec.get(key) or []
         for i, (octr, nctr) in enumerate(zip(old_ctrs, new_ctrs, strict=False)):
@@ -1102,9 +1104,53 @@ def validate_pod_resize(new: dict, old: dict) -> list[FieldError]:
                     errs.append(
                         forbidden(f"spec.{key}[{i}].resources.{part}", f"resource {part} cannot be removed")
                     )
+            errs.extend(
+                _memory_limit_errors(nres, ores, nctr.get("resizePolicy"), f"spec.{key}[{i}].resources")
+            )
     if _without_cpu_memory_changes(nspec, ospec) != _normalize(ospec):
         errs.append(forbidden("spec", "only cpu and memory resources are mutable"))
     return errs
+
+
+def _resize_supported(pod: dict) -> bool:
+    """kube's version-skew guard: the first running container must report status resources (a node
+    that does not report them cannot resize); with nothing running, resize is assumed supported."""
+    for st in (pod.get("status") or {}).get("containerStatuses") or []:
+        if "running" in (st.get("state") or {}):
+            return st.get("resources") is not None
+    return True
+
+
+def _memory_limit_errors(nres: dict, ores: dict, policies: Any, path: str) -> list[FieldError]:
+    """1.33: without a RestartContainer policy for memory, its limit may neither drop nor be added."""
+    policy = next(
+        (
+            p.get("restartPolicy")
+            for p in policies or []
+            if isinstance(p, dict) and p.get("resourceName") == "memory"
+        ),
+        "",
+    )
+    if policy not in ("", "NotRequired"):
+        return []
+    new_lim, old_lim = (nres.get("limits") or {}).get("memory"), (ores.get("limits") or {}).get("memory")
+    if new_lim is None:
+        return []
+    if old_lim is None:
+        verb = "added"
+    else:
+        try:
+            if parse_quantity(new_lim).value >= parse_quantity(old_lim).value:
+                return []
+        except ValueError:
+            return []  # the spec checks report a malformed quantity
+        verb = "decreased"
+    return [
+        forbidden(
+            f"{path}.limits[memory]",
+            f"memory limits cannot be {verb} unless resizePolicy is RestartContainer",
+        )
+    ]
 
 
 def _without_cpu_memory_changes(nspec: dict, ospec: dict) -> Any:
@@ -1122,9 +1168,7 @@ def _without_cpu_memory_changes(nspec: dict, ospec: dict) -> Any:
                     res.pop(part, None)
             if res:
                 ctr["resources"] = res
-            ctr.pop("resizePolicy", None)
-            if octr.get("resizePolicy") is not None:
-                ctr["resizePolicy"] = octr["resizePolicy"]
+            # a changed resizePolicy is left in: 1.33 refuses it like any other change
     return _normalize(munged)
 
 

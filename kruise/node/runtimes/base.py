@@ -50,6 +50,8 @@ class ContainerInfo:
     finished_at: float | None = None
     exit_code: int | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    resources: dict[str, Any] | None = None  # the last requests/limits applied in place (CRI's
+    # UpdateContainerResources); None: those the container was created with
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,14 @@ class Runtime(abc.ABC):
     @abc.abstractmethod
     async def remove_container(self, container_id: str) -> None:
         """Forget an exited container (its log file stays until the Pod is removed)."""
+
+    async def update_container_resources(self, container_id: str, resources: dict[str, Any]) -> None:
+        """Apply new requests/limits to a running container in place (an in-place Pod resize).
+        Neither runtime enforces cgroups here, so both record what was applied."""
+        info = self.status(container_id)
+        if info is None or info.state != "running":
+            raise ContainerRuntimeError(f"container {container_id} is not running")
+        info.resources = {k: dict(v) for k, v in resources.items()}
 
     @abc.abstractmethod
     async def exec_sync(

@@ -1,0 +1,11 @@
+"""One package per Kruise kind; `register_all` wires every controller into a manager."""
+
+from __future__ import annotations
+
+from kruise.client.manager import Manager
+
+
+def register_all(manager: Manager) -> None:
+    from . import cloneset
+
+    cloneset.register(manager)

@@ -1,0 +1,459 @@
+"""CloneSet end to end: `kruise up` with real processes, driven with kubectl and the official client."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes import watch as k8s_watch
+
+from tests.cluster import Up
+
+pytestmark = pytest.mark.e2e
+
+Obj = dict[str, Any]
+REVISION = "controller-revision-hash"
+STATE = "lifecycle.apps.kruise.io/state"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
+    up = Up(tmp_path_factory.mktemp("cloneset") / "cluster", f"cs-{os.getpid()}-{time.time_ns()}")
+    yield up
+    up.stop()
+
+
+@pytest.fixture
+def ns(cluster: Up) -> Iterator[str]:
+    name = "cs-" + uuid.uuid4().hex[:6]
+    cluster.kubectl("create", "namespace", name)
+    yield name
+    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+def cloneset(name: str, replicas: int, image: str = "busybox:1.36", **spec: Any) -> Obj:
+    template_labels = {"app": name, **spec.pop("template_labels", {})}
+    container: Obj = {"name": "main", "image": image, "env": [{"name": "MODE", "value": "a"}]}
+    return {
+        "apiVersion": "apps.kruise.io/v1alpha1",
+        "kind": "CloneSet",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": template_labels}, "spec": {"containers": [container]}},
+            **spec,
+        },
+    }
+
+
+def apply(up: Up, ns: str, obj: Obj, check: bool = True) -> Any:
+    return up.kubectl("apply", "-n", ns, "-f", "-", input=json.dumps(obj), check=check)
+
+
+def status(up: Up, ns: str, name: str) -> Obj:
+    return up.get("cloneset", name, "-n", ns).get("status") or {}
+
+
+def pods(up: Up, ns: str, name: str) -> list[Obj]:
+    items = up.get("pods", "-n", ns, "-l", f"app={name}")["items"]
+    return [p for p in items if not p["metadata"].get("deletionTimestamp")]
+
+
+def wait_status(up: Up, ns: str, name: str, timeout: float = 90, **want: Any) -> Obj:
+    seen: Obj = {}
+
+    def done() -> bool:
+        nonlocal seen
+        seen = status(up, ns, name)
+        return all(seen.get(k) == v for k, v in want.items())
+
+    try:
+        up.wait_for(done, f"status {want}", timeout)
+    except AssertionError as e:
+        raise AssertionError(f"{e}; last status {seen}") from None
+    return seen
+
+
+def container_status(pod: Obj, name: str = "main") -> Obj:
+    return next(s for s in pod["status"]["containerStatuses"] if s["name"] == name)
+
+
+def condition(obj: Obj, ctype: str) -> Obj | None:
+    return next((c for c in obj.get("conditions") or [] if c["type"] == ctype), None)
+
+
+# ---------------------------------------------------------------------------- basics
+def test_defaults_ready_columns_and_scale(cluster: Up, ns: str) -> None:
+    apply(cluster, ns, cloneset("web", 3))
+    spec = cluster.get("cloneset", "web", "-n", ns)["spec"]
+    strategy = spec["updateStrategy"]
+    assert (strategy["type"], strategy["partition"], strategy["maxUnavailable"], strategy["maxSurge"]) == (
+        "ReCreate",
+        0,
+        "20%",
+        0,
+    )
+    assert spec["revisionHistoryLimit"] == 10
+    st = wait_status(cluster, ns, "web", readyReplicas=3, availableReplicas=3, updatedReplicas=3)
+    assert st["replicas"] == 3 and st["currentRevision"] == st["updateRevision"]
+    assert st["labelSelector"] == "app=web"
+    items = pods(cluster, ns, "web")
+    assert len(items) == 3
+    for p in items:
+        labels = p["metadata"]["labels"]
+        iid = labels["apps.kruise.io/cloneset-instance-id"]
+        assert p["metadata"]["name"] == f"web-{iid}" and len(iid) == 5
+        assert labels[REVISION] == st["updateRevision"]
+        assert labels["pod-template-hash"] == st["updateRevision"].rsplit("-", 1)[1]
+        assert labels[STATE] == "Normal"
+        assert {"conditionType": "InPlaceUpdateReady"} in p["spec"]["readinessGates"]
+        assert condition(p["status"], "InPlaceUpdateReady")["status"] == "True"
+        assert p["metadata"]["ownerReferences"][0]["kind"] == "CloneSet"
+    header = cluster.kubectl("get", "cloneset", "-n", ns).stdout.splitlines()[0].split()
+    assert header == ["NAME", "DESIRED", "UPDATED", "UPDATED_READY", "UPDATED_AVAILABLE", "READY", "TOTAL", "AGE"]
+    cluster.kubectl("scale", "cloneset", "web", "-n", ns, "--replicas=4")
+    wait_status(cluster, ns, "web", readyReplicas=4, replicas=4)
+    revisions = cluster.get("controllerrevisions", "-n", ns)["items"]
+    assert [r["metadata"]["name"] for r in revisions] == [st["updateRevision"]]
+
+
+def test_in_place_update_with_partition(cluster: Up, ns: str) -> None:
+    apply(
+        cluster,
+        ns,
+        cloneset(
+            "ip",
+            5,
+            updateStrategy={"type": "InPlaceIfPossible", "partition": 3},
+            progressDeadlineSeconds=600,
+        ),
+    )
+    st = wait_status(cluster, ns, "ip", readyReplicas=5, updatedReplicas=5)
+    first_revision = st["updateRevision"]
+    before = {p["metadata"]["name"]: p for p in pods(cluster, ns, "ip")}
+    cluster.kubectl(
+        "patch",
+        "cloneset",
+        "ip",
+        "-n",
+        ns,
+        "--type=json",
+        "-p",
+        '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"busybox:1.37"}]',
+    )
+    st = wait_status(cluster, ns, "ip", updatedReplicas=2, updatedReadyReplicas=2, readyReplicas=5)
+    assert st["currentRevision"] == first_revision != st["updateRevision"]
+    assert st["expectedUpdatedReplicas"] == 2
+    after = {p["metadata"]["name"]: p for p in pods(cluster, ns, "ip")}
+    assert after.keys() == before.keys()
+    updated = [n for n, p in after.items() if p["metadata"]["labels"][REVISION] == st["updateRevision"]]
+    assert len(updated) == 2
+    for name, pod in after.items():
+        old = before[name]
+        assert pod["metadata"]["uid"] == old["metadata"]["uid"]
+        assert pod["status"]["podIP"] == old["status"]["podIP"]
+        assert pod["spec"]["nodeName"] == old["spec"]["nodeName"]
+        restarts = container_status(pod)["restartCount"] - container_status(old)["restartCount"]
+        if name in updated:
+            assert restarts == 1
+            assert container_status(pod)["image"].endswith("busybox:1.37")
+            assert container_status(pod)["imageID"] != container_status(old)["imageID"]
+            state = json.loads(pod["metadata"]["annotations"]["apps.kruise.io/inplace-update-state"])
+            assert state["revision"] == st["updateRevision"]
+        else:
+            assert restarts == 0
+            assert pod["metadata"]["labels"][REVISION] == first_revision
+    progressing = condition(st, "Progressing")
+    assert progressing is not None
+    assert (progressing["status"], progressing["reason"]) == ("True", "ProgressPartitionAvailable")
+
+
+def test_env_change_recreates_under_in_place_if_possible_and_is_rejected_in_place_only(
+    cluster: Up, ns: str
+) -> None:
+    cs = cloneset("env", 2, updateStrategy={"type": "InPlaceIfPossible", "maxUnavailable": 1})
+    apply(cluster, ns, cs)
+    wait_status(cluster, ns, "env", readyReplicas=2, updatedReplicas=2)
+    uids = {p["metadata"]["uid"] for p in pods(cluster, ns, "env")}
+    cs["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] = "b"
+    apply(cluster, ns, cs)
+    st = wait_status(
+        cluster, ns, "env", updatedReplicas=2, updatedReadyReplicas=2, readyReplicas=2, replicas=2
+    )
+    assert st["currentRevision"] == st["updateRevision"]
+    now = pods(cluster, ns, "env")
+    assert len(now) == 2 and not uids & {p["metadata"]["uid"] for p in now}
+
+    only = cloneset("only", 1, updateStrategy={"type": "InPlaceOnly"})
+    apply(cluster, ns, only)
+    only["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] = "b"
+    out = apply(cluster, ns, only, check=False)
+    assert out.returncode != 0
+    assert "InPlaceOnly" in out.stderr, out.stderr
+
+
+# ---------------------------------------------------------------------------- rollouts under watch
+class PodWatch:
+    """Every Pod event in a namespace, through the official client, with a check run per event."""
+
+    def __init__(self, up: Up, ns: str, check: Any) -> None:
+        k8s_config.load_kube_config(config_file=str(up.kubeconfig))
+        self.api = k8s.CoreV1Api()
+        self.ns = ns
+        self.check = check
+        self.pods: dict[str, Obj] = {}
+        self.violations: list[str] = []
+        self.events = 0
+        self.watch = k8s_watch.Watch()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        for event in self.watch.stream(self.api.list_namespaced_pod, self.ns, _request_timeout=300):
+            pod = self.api.api_client.sanitize_for_serialization(event["object"])
+            if event["type"] == "DELETED":
+                self.pods.pop(pod["metadata"]["name"], None)
+            else:
+                self.pods[pod["metadata"]["name"]] = pod
+            self.events += 1
+            problem = self.check(list(self.pods.values()))
+            if problem:
+                self.violations.append(problem)
+
+    def stop(self) -> None:
+        self.watch.stop()
+
+
+def available(pod: Obj) -> bool:
+    if pod["metadata"].get("deletionTimestamp"):
+        return False
+    conds = {c["type"]: c["status"] for c in pod.get("status", {}).get("conditions") or []}
+    return conds.get("Ready") == "True" and conds.get("InPlaceUpdateReady") != "False"
+
+
+def test_max_unavailable_is_never_exceeded_in_a_rollout_of_20(cluster: Up, ns: str) -> None:
+    cs = cloneset("many", 20, updateStrategy={"type": "ReCreate", "maxUnavailable": 3})
+    apply(cluster, ns, cs)
+    wait_status(cluster, ns, "many", readyReplicas=20, availableReplicas=20, timeout=120)
+
+    def check(items: list[Obj]) -> str | None:
+        down = 20 - sum(available(p) for p in items)
+        return f"{down} unavailable" if down > 3 else None
+
+    watcher = PodWatch(cluster, ns, check)
+    try:
+        cs["spec"]["template"]["spec"]["containers"][0]["image"] = "busybox:1.37"
+        apply(cluster, ns, cs)
+        st = wait_status(
+            cluster,
+            ns,
+            "many",
+            updatedReplicas=20,
+            updatedReadyReplicas=20,
+            availableReplicas=20,
+            timeout=180,
+        )
+    finally:
+        watcher.stop()
+    assert st["currentRevision"] == st["updateRevision"] and st["replicas"] == 20
+    assert watcher.events > 40
+    assert watcher.violations == []
+
+
+def test_max_surge_never_exceeds_replicas_plus_one(cluster: Up, ns: str) -> None:
+    cs = cloneset("surge", 4, updateStrategy={"type": "ReCreate", "maxSurge": 1, "maxUnavailable": 0})
+    apply(cluster, ns, cs)
+    wait_status(cluster, ns, "surge", readyReplicas=4)
+    peak = 0
+
+    def check(items: list[Obj]) -> str | None:
+        nonlocal peak
+        live = sum(1 for p in items if not p["metadata"].get("deletionTimestamp"))
+        peak = max(peak, live)
+        return f"{live} pods" if live > 5 else None
+
+    watcher = PodWatch(cluster, ns, check)
+    try:
+        cs["spec"]["template"]["spec"]["containers"][0]["image"] = "busybox:1.37"
+        apply(cluster, ns, cs)
+        wait_status(cluster, ns, "surge", updatedReplicas=4, updatedReadyReplicas=4, replicas=4, timeout=120)
+    finally:
+        watcher.stop()
+    assert watcher.violations == []
+    assert peak == 5
+    assert len(pods(cluster, ns, "surge")) == 4
+
+
+# ---------------------------------------------------------------------------- lifecycle hooks
+def test_pre_delete_hook_holds_a_scaled_in_pod_until_its_label_is_removed(cluster: Up, ns: str) -> None:
+    cs = cloneset(
+        "hold",
+        3,
+        template_labels={"hold": "true"},
+        lifecycle={"preDelete": {"labelsHandler": {"hold": "true"}}},
+    )
+    apply(cluster, ns, cs)
+    wait_status(cluster, ns, "hold", readyReplicas=3)
+    cluster.kubectl("scale", "cloneset", "hold", "-n", ns, "--replicas=2")
+
+    def waiting() -> list[Obj]:
+        return [p for p in pods(cluster, ns, "hold") if p["metadata"]["labels"][STATE] == "PreparingDelete"]
+
+    cluster.wait_for(lambda: len(waiting()) == 1, "one pod in PreparingDelete")
+    held = waiting()[0]["metadata"]["name"]
+    # the pod stays while hooked: several reconciles later it is still there and still waiting
+    cluster.kubectl("annotate", "cloneset", "hold", "-n", ns, "poke=1")
+    wait_status(cluster, ns, "hold", availableReplicas=2, replicas=3)
+    assert [p["metadata"]["name"] for p in waiting()] == [held]
+    cluster.kubectl("label", "pod", held, "-n", ns, "hold-")
+    cluster.wait_for(
+        lambda: held not in {p["metadata"]["name"] for p in pods(cluster, ns, "hold")}, "deletion"
+    )
+    st = wait_status(cluster, ns, "hold", replicas=2, readyReplicas=2)
+    assert st["availableReplicas"] == 2
+
+
+def test_in_place_update_hook_holds_pods_in_preparing_update(cluster: Up, ns: str) -> None:
+    cs = cloneset(
+        "gate",
+        2,
+        template_labels={"lb": "on"},
+        updateStrategy={"type": "InPlaceIfPossible", "maxUnavailable": 2},
+        lifecycle={"inPlaceUpdate": {"labelsHandler": {"lb": "on"}}},
+    )
+    apply(cluster, ns, cs)
+    wait_status(cluster, ns, "gate", readyReplicas=2, availableReplicas=2)
+    cs["spec"]["template"]["spec"]["containers"][0]["image"] = "busybox:1.37"
+    apply(cluster, ns, cs)
+
+    def states() -> dict[str, str]:
+        return {p["metadata"]["name"]: p["metadata"]["labels"][STATE] for p in pods(cluster, ns, "gate")}
+
+    cluster.wait_for(lambda: set(states().values()) == {"PreparingUpdate"}, "both pods in PreparingUpdate")
+    st = wait_status(cluster, ns, "gate", availableReplicas=0)
+    assert st["updatedReplicas"] == 0
+    for p in pods(cluster, ns, "gate"):
+        assert p["spec"]["containers"][0]["image"] == "busybox:1.36"
+    # the load balancer lets go of one pod: it is updated in place and waits in Updated for the label
+    first = sorted(states())[0]
+    cluster.kubectl("label", "pod", first, "-n", ns, "lb-")
+    cluster.wait_for(lambda: states()[first] == "Updated", "the released pod updated")
+    pod = next(p for p in pods(cluster, ns, "gate") if p["metadata"]["name"] == first)
+    assert pod["spec"]["containers"][0]["image"] == "busybox:1.37"
+    assert states()[sorted(states())[1]] == "PreparingUpdate"
+    cluster.kubectl("label", "pod", first, "-n", ns, "lb=on")
+    cluster.wait_for(lambda: states()[first] == "Normal", "the pod back to Normal once the label is back")
+
+
+def test_pre_normal_finalizers_keep_pods_unavailable(cluster: Up, ns: str) -> None:
+    cs = cloneset("warm", 2, lifecycle={"preNormal": {"finalizersHandler": ["example.com/registered"]}})
+    apply(cluster, ns, cs)
+    st = wait_status(cluster, ns, "warm", readyReplicas=2)
+    assert st["availableReplicas"] == 0
+    assert {p["metadata"]["labels"][STATE] for p in pods(cluster, ns, "warm")} == {"PreparingNormal"}
+    for p in pods(cluster, ns, "warm"):
+        cluster.kubectl(
+            "patch",
+            "pod",
+            p["metadata"]["name"],
+            "-n",
+            ns,
+            "--type=json",
+            "-p",
+            '[{"op":"add","path":"/metadata/finalizers","value":["example.com/registered"]}]',
+        )
+    wait_status(cluster, ns, "warm", availableReplicas=2)
+    assert {p["metadata"]["labels"][STATE] for p in pods(cluster, ns, "warm")} == {"Normal"}
+    for p in pods(cluster, ns, "warm"):  # let the namespace go away
+        cluster.kubectl(
+            "patch",
+            "pod",
+            p["metadata"]["name"],
+            "-n",
+            ns,
+            "--type=merge",
+            "-p",
+            '{"metadata":{"finalizers":null}}',
+        )
+
+
+# ---------------------------------------------------------------------------- specified delete, PVCs
+def test_pods_to_delete_and_specified_delete_label(cluster: Up, ns: str) -> None:
+    apply(cluster, ns, cloneset("pick", 3, updateStrategy={"maxUnavailable": 1}))
+    wait_status(cluster, ns, "pick", readyReplicas=3)
+    names = sorted(p["metadata"]["name"] for p in pods(cluster, ns, "pick"))
+    victim, labelled, keeper = names
+    cluster.kubectl(
+        "patch",
+        "cloneset",
+        "pick",
+        "-n",
+        ns,
+        "--type=merge",
+        "-p",
+        json.dumps({"spec": {"scaleStrategy": {"podsToDelete": [victim]}}}),
+    )
+    cluster.wait_for(
+        lambda: victim not in {p["metadata"]["name"] for p in pods(cluster, ns, "pick")}, "victim gone"
+    )
+    wait_status(cluster, ns, "pick", readyReplicas=3, replicas=3)
+    cluster.wait_for(
+        lambda: (
+            not cluster.get("cloneset", "pick", "-n", ns)["spec"].get("scaleStrategy", {}).get("podsToDelete")
+        ),
+        "podsToDelete truncated",
+    )
+    cluster.kubectl("label", "pod", labelled, "-n", ns, "apps.kruise.io/specified-delete=true")
+    cluster.wait_for(
+        lambda: labelled not in {p["metadata"]["name"] for p in pods(cluster, ns, "pick")}, "gone"
+    )
+    wait_status(cluster, ns, "pick", readyReplicas=3, replicas=3)
+    remaining = {p["metadata"]["name"] for p in pods(cluster, ns, "pick")}
+    assert (
+        keeper in remaining and victim not in remaining and labelled not in remaining and len(remaining) == 3
+    )
+
+
+def test_pvcs_per_instance_and_reuse_after_pod_deletion(cluster: Up, ns: str) -> None:
+    claims = [
+        {
+            "metadata": {"name": name},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+        }
+        for name in ("data", "logs")
+    ]
+    apply(cluster, ns, cloneset("disk", 4, volumeClaimTemplates=claims))
+    wait_status(cluster, ns, "disk", readyReplicas=4)
+    pvcs = cluster.get("pvc", "-n", ns)["items"]
+    assert len(pvcs) == 8
+    ids = {p["metadata"]["labels"]["apps.kruise.io/cloneset-instance-id"] for p in pods(cluster, ns, "disk")}
+    assert {c["metadata"]["name"] for c in pvcs} == {f"{c}-disk-{i}" for c in ("data", "logs") for i in ids}
+    pod = pods(cluster, ns, "disk")[0]
+    iid = pod["metadata"]["labels"]["apps.kruise.io/cloneset-instance-id"]
+    volumes = {
+        v["name"]: v["persistentVolumeClaim"]["claimName"]
+        for v in pod["spec"]["volumes"]
+        if "persistentVolumeClaim" in v
+    }
+    assert volumes == {"data": f"data-disk-{iid}", "logs": f"logs-disk-{iid}"}
+    cluster.kubectl("delete", "pod", pod["metadata"]["name"], "-n", ns, "--wait=false")
+
+    def replaced() -> bool:
+        now = pods(cluster, ns, "disk")
+        return len(now) == 4 and all(p["metadata"]["uid"] != pod["metadata"]["uid"] for p in now)
+
+    cluster.wait_for(replaced, "a replacement pod")
+    again = {
+        p["metadata"]["labels"]["apps.kruise.io/cloneset-instance-id"] for p in pods(cluster, ns, "disk")
+    }
+    assert again == ids  # the replacement took over the deleted pod's id and claims
+    assert len(cluster.get("pvc", "-n", ns)["items"]) == 8

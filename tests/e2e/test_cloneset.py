@@ -119,7 +119,16 @@ def test_defaults_ready_columns_and_scale(cluster: Up, ns: str) -> None:
         assert condition(p["status"], "InPlaceUpdateReady")["status"] == "True"
         assert p["metadata"]["ownerReferences"][0]["kind"] == "CloneSet"
     header = cluster.kubectl("get", "cloneset", "-n", ns).stdout.splitlines()[0].split()
-    assert header == ["NAME", "DESIRED", "UPDATED", "UPDATED_READY", "UPDATED_AVAILABLE", "READY", "TOTAL", "AGE"]
+    assert header == [
+        "NAME",
+        "DESIRED",
+        "UPDATED",
+        "UPDATED_READY",
+        "UPDATED_AVAILABLE",
+        "READY",
+        "TOTAL",
+        "AGE",
+    ]
     cluster.kubectl("scale", "cloneset", "web", "-n", ns, "--replicas=4")
     wait_status(cluster, ns, "web", readyReplicas=4, replicas=4)
     revisions = cluster.get("controllerrevisions", "-n", ns)["items"]
@@ -214,22 +223,38 @@ class PodWatch:
         self.violations: list[str] = []
         self.events = 0
         self.watch = k8s_watch.Watch()
-        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.stopping = False
+        # the starting state comes from a list, so the check never sees a half-loaded namespace
+        listed = self.api.list_namespaced_pod(ns)
+        for item in listed.items:
+            pod = self.api.api_client.sanitize_for_serialization(item)
+            self.pods[pod["metadata"]["name"]] = pod
+        self.thread = threading.Thread(
+            target=self._run, args=(listed.metadata.resource_version,), daemon=True
+        )
         self.thread.start()
 
-    def _run(self) -> None:
-        for event in self.watch.stream(self.api.list_namespaced_pod, self.ns, _request_timeout=300):
-            pod = self.api.api_client.sanitize_for_serialization(event["object"])
-            if event["type"] == "DELETED":
-                self.pods.pop(pod["metadata"]["name"], None)
-            else:
-                self.pods[pod["metadata"]["name"]] = pod
-            self.events += 1
-            problem = self.check(list(self.pods.values()))
-            if problem:
-                self.violations.append(problem)
+    def _run(self, resource_version: str) -> None:
+        try:
+            stream = self.watch.stream(
+                self.api.list_namespaced_pod, self.ns, resource_version=resource_version, _request_timeout=300
+            )
+            for event in stream:
+                pod = self.api.api_client.sanitize_for_serialization(event["object"])
+                if event["type"] == "DELETED":
+                    self.pods.pop(pod["metadata"]["name"], None)
+                else:
+                    self.pods[pod["metadata"]["name"]] = pod
+                self.events += 1
+                problem = self.check(list(self.pods.values()))
+                if problem:
+                    self.violations.append(problem)
+        except Exception as e:
+            if not self.stopping:
+                self.violations.append(f"watch failed: {e!r}")
 
     def stop(self) -> None:
+        self.stopping = True
         self.watch.stop()
 
 

@@ -64,7 +64,7 @@ def pvc_name(claim_name: str, cloneset_name: str, iid: str) -> str:
 
 def new_pod(cs: Obj, revision: Obj, iid: str, volume_claim_templates: list[Obj]) -> Obj:
     meta = cs["metadata"]
-    template = template_of(revision)
+    template = copy.deepcopy(template_of(revision))  # the revision is the informer's: never mutate it
     tmeta = template.get("metadata") or {}
     spec = template.get("spec") or {}
     labels = dict(tmeta.get("labels") or {})

@@ -23,9 +23,14 @@ def test_demo_runs_and_cleans_up() -> None:
     assert out.returncode == 0, out.stdout + out.stderr
     text = out.stdout
     assert "kruise is ready" in text
-    assert "pod/web created" in text
-    assert "sidecar restarts" in text and "server restarts" in text
-    assert 'The WebApp "broken" is invalid' in text
-    assert 'pod "web" deleted' in text
+    assert "cloneset.apps.kruise.io/web created" in text
+    assert "restarts=1" in text  # live progress: the in-place rollout restarted each server once
+    table = text[text.index("the same image change, two ways") :]
+    rows = {line[:22].strip(): line[22:].split() for line in table.splitlines()[1:6]}
+    assert rows["Pods rebuilt"] == ["0/5", "5/5"]
+    assert rows["IPs kept"] == ["5/5", "0/5"]
+    assert rows["image bytes pulled"][0] != "0.0"
+    assert 'admission webhook "vcloneset.kb.io" denied the request' in text
+    assert 'cloneset.apps.kruise.io "shop" deleted' in text
     assert text.rstrip().endswith("embedded cluster stopped")
     assert "Traceback" not in out.stderr

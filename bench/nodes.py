@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,8 +28,8 @@ from pathlib import Path
 
 import aiohttp
 import orjson
+from embedded import git_head, machine, start_cluster, stop_cluster
 
-REPO = Path(__file__).resolve().parent.parent
 CONCURRENCY = 32
 
 
@@ -74,43 +71,6 @@ def process_pod(name: str) -> dict:
     return pod
 
 
-async def start_cluster(data_dir: Path, sc: Scenario) -> tuple[asyncio.subprocess.Process, str]:
-    env = dict(os.environ, KRUISE_SIM_STAGES=sc.stages)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "kruise.cli.main", "up", "--data-dir", str(data_dir), "--port", "0",
-        "--nodes", str(sc.nodes), "--runtime", sc.runtime, "--timeout", "180",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=REPO, env=env,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    api = ""
-    while True:
-        raw = await asyncio.wait_for(proc.stdout.readline(), 240)
-        if not raw:
-            raise RuntimeError(f"kruise up exited with {await proc.wait()}")
-        line = raw.decode().strip()
-        if line.startswith("api server:"):
-            api = line.split()[-1]
-        if line.startswith("kruise is ready"):
-            asyncio.get_running_loop().create_task(_drain(proc))
-            return proc, api
-
-
-async def _drain(proc: asyncio.subprocess.Process) -> None:
-    assert proc.stdout is not None
-    while await proc.stdout.readline():
-        pass
-
-
-async def stop_cluster(proc: asyncio.subprocess.Process) -> None:
-    if proc.returncode is None:
-        proc.terminate()
-        try:
-            await asyncio.wait_for(proc.wait(), 60)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-
-
 def _ready(p: dict) -> bool:
     st = p.get("status") or {}
     return st.get("phase") == "Running" and any(
@@ -121,7 +81,7 @@ def _ready(p: dict) -> bool:
 async def run_once(sc: Scenario, timeout: float) -> tuple[float, float]:
     """(seconds from first create to all Running+Ready, seconds spent creating)."""
     tmp = Path(tempfile.mkdtemp(prefix=f"kruise-bench-{sc.name}-"))
-    proc, api = await start_cluster(tmp / "cluster", sc)
+    proc, api = await start_cluster(tmp / "cluster", sc.runtime, sc.nodes, sc.stages or "zero")
     make = sim_pod if sc.runtime == "sim" else process_pod
     url = f"{api}/api/v1/namespaces/default/pods"
     try:
@@ -152,13 +112,6 @@ async def run_once(sc: Scenario, timeout: float) -> tuple[float, float]:
     finally:
         await stop_cluster(proc)
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), "?")  # fmt: skip
-    mem = int(Path("/proc/meminfo").read_text().split()[1]) / 1024**2
-    return f"nproc={os.cpu_count()}, CPU {cpu}, RAM {mem:.1f} GiB, Python {platform.python_version()}"
 
 
 async def main() -> None:
@@ -204,8 +157,7 @@ async def main() -> None:
             f"| {sc.name}: {sc.pods} pods / {sc.nodes} {sc.runtime} nodes{stages} | {med:.2f} s "
             f"(runs: {runs}; creates {creates:.1f} s) | {target} | {verdict} | {ratio} |"
         )
-    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
-    print(f"Machine: {machine()}; code at {git.stdout.strip()} (+ uncommitted)")
+    print(f"Machine: {machine()}; code at {git_head()} (+ uncommitted)")
     print(f"Command: .venv/bin/python bench/nodes.py {' '.join(sys.argv[1:])}".rstrip())
     print()
     print("| Scenario | Create → all Running+Ready (median) | Target | Result | Ratio |")

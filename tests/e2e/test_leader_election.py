@@ -29,6 +29,8 @@ def start_manager(server: ServerProcess, identity: str) -> subprocess.Popen[str]
             identity,
             "--health-port",
             "0",
+            "--webhook-port",
+            "0",
             "--lease-duration",
             str(LEASE),
             "--renew-deadline",

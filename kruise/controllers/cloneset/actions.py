@@ -20,6 +20,7 @@ from kruise.client.expectations import ResourceVersionExpectations, ScaleExpecta
 from kruise.client.resources import PODS, PVCS
 from kruise.client.rest import Client
 from kruise.control import pods as podutil
+from kruise.control.batch import run_limited
 from kruise.control.lifecycle import LifecycleControl, is_hooked
 
 from .pods import instance_id, new_pod, new_pvcs
@@ -92,19 +93,19 @@ class CloneSetActions:
         """Send pods down the delete path: a pod hooked by preDelete moves to PreparingDelete and
         waits; an unhooked one is deleted with its PVCs. Returns whether anything was written."""
         hook = lifecycle.pre_delete if lifecycle else None
-        modified = False
-        for pod in pods:
-            state = podutil.lifecycle_state(pod)
+
+        async def one(pod: Obj) -> bool:
             if hook is not None and is_hooked(hook, pod):
-                if state != "PreparingDelete":
-                    mark = True if hook.mark_pod_not_ready else None
-                    written = await self.lifecycle.update_state(pod, "PreparingDelete", mark_not_ready=mark)
-                    self.rv_exp.expect(written)
-                    modified = True
-                continue
+                if podutil.lifecycle_state(pod) == "PreparingDelete":
+                    return False  # still held by the hook
+                mark = True if hook.mark_pod_not_ready else None
+                written = await self.lifecycle.update_state(pod, "PreparingDelete", mark_not_ready=mark)
+                self.rv_exp.expect(written)
+                return True
             await self._delete_one(key, cs, pod, pvcs)
-            modified = True
-        return modified
+            return True
+
+        return any(await run_limited(one(pod) for pod in pods))
 
     async def _delete_one(self, key: str, cs: Obj, pod: Obj, pvcs: list[Obj]) -> None:
         name = pod["metadata"]["name"]

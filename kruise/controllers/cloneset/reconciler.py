@@ -26,6 +26,7 @@ from kruise.client.resources import CLONESETS, CONTROLLER_REVISIONS, PODS, PVCS
 from kruise.client.rest import Client
 from kruise.control import lifecycle
 from kruise.control import pods as podutil
+from kruise.control.batch import run_limited
 from kruise.control.inplace import InPlaceControl, can_update_in_place
 from kruise.control.lifecycle import LifecycleControl, apply_hook, is_hooked
 from kruise.control.revision import plan_revisions, revisions_to_prune
@@ -288,32 +289,33 @@ class CloneSetReconciler:
             sync.now,
         )
         target_rev = sync.update_revision if target == update_name else sync.current_revision
-        for pod in picked:
-            await self._update_pod(sync, pod, target_rev)
+        await run_limited(self._update_pod(sync, pod, target_rev) for pod in picked)
 
     async def _refresh_all(self, sync: Sync) -> bool:
         """Finish in-place updates, move lifecycle states along, back-fill pod-template-hash.
         Returns whether any pod was written (then this round updates nothing more)."""
+        return any(await run_limited(self._refresh_one(sync, pod) for pod in sync.pods))
+
+    async def _refresh_one(self, sync: Sync, pod: Obj) -> bool:
         modified = False
-        for pod in sync.pods:
-            res = await self.inplace.refresh(pod)
-            if res.delay is not None:
-                sync.requeue.append(res.delay)
-            if res.pod is not None:
-                self.rv_exp.expect(res.pod)
-                pod = res.pod
-                modified = True
-            state = self._next_state(sync, pod)
-            if state is not None:
-                hook = sync.spec.lifecycle.in_place_update if sync.spec.lifecycle else None
-                mark = False if hook is not None and hook.mark_pod_not_ready else None
-                pod = await self.actions.set_state(pod, state, mark_not_ready=mark)
-                modified = True
-            value = podutil.labels(pod).get(podutil.REVISION_LABEL)
-            if value and podutil.POD_TEMPLATE_HASH_LABEL not in podutil.labels(pod):
-                patch = {"metadata": {"labels": {podutil.POD_TEMPLATE_HASH_LABEL: revision_hash(value)}}}
-                await self.actions.patch_pod(pod, patch)
-                modified = True
+        res = await self.inplace.refresh(pod)
+        if res.delay is not None:
+            sync.requeue.append(res.delay)
+        if res.pod is not None:
+            self.rv_exp.expect(res.pod)
+            pod = res.pod
+            modified = True
+        state = self._next_state(sync, pod)
+        if state is not None:
+            hook = sync.spec.lifecycle.in_place_update if sync.spec.lifecycle else None
+            mark = False if hook is not None and hook.mark_pod_not_ready else None
+            pod = await self.actions.set_state(pod, state, mark_not_ready=mark)
+            modified = True
+        value = podutil.labels(pod).get(podutil.REVISION_LABEL)
+        if value and podutil.POD_TEMPLATE_HASH_LABEL not in podutil.labels(pod):
+            patch = {"metadata": {"labels": {podutil.POD_TEMPLATE_HASH_LABEL: revision_hash(value)}}}
+            await self.actions.patch_pod(pod, patch)
+            modified = True
         return modified
 
     def _next_state(self, sync: Sync, pod: Obj) -> str | None:

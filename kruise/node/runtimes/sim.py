@@ -13,9 +13,9 @@ Image pulls are not a stage: the pod worker pulls through the node's image store
 container is created, so pull time follows the image catalog and --pull-bandwidth and the pulled
 bytes are counted as on the process runtime.
 
-A stage file (`kruise node --sim-stages FILE`, or the preset names `zero` / `realistic`):
+A stage file (`kruise node --sim-stages FILE`, or the preset names `zero` / `realistic` / `cloud`):
 
-    preset: realistic          # optional base: zero (default) or realistic
+    preset: realistic          # optional base: zero (default), realistic or cloud
     stages: {sandbox: 0.5, container_start: 0.3}
     overrides:                 # optional, first match wins per stage
       - selector: {matchLabels: {app: slow}}
@@ -76,6 +76,16 @@ PRESETS: dict[str, dict[str, float]] = {
     "realistic": {
         "sandbox": 0.5,
         "volume_attach": 0.2,
+        "container_create": 0.1,
+        "container_start": 0.3,
+        "readiness": 1.0,
+        "container_stop": 0.2,
+    },
+    # A cloud node: the VPC CNI attaches an interface and assigns an address (seconds), a network
+    # block volume is attached to the instance (~10 s), the image layers are cached.
+    "cloud": {
+        "sandbox": 2.0,
+        "volume_attach": 10.0,
         "container_create": 0.1,
         "container_start": 0.3,
         "readiness": 1.0,

@@ -1,0 +1,64 @@
+"""Shared by the benchmarks: a `kruise up` cluster in a temporary directory, and the machine line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+async def start_cluster(
+    data_dir: Path, runtime: str, nodes: int, stages: str = "zero"
+) -> tuple[asyncio.subprocess.Process, str]:
+    """Start `kruise up`; returns the process and the API server URL once the cluster is ready."""
+    env = dict(os.environ, KRUISE_SIM_STAGES=stages)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "kruise.cli.main", "up", "--data-dir", str(data_dir), "--port", "0",
+        "--nodes", str(nodes), "--runtime", runtime, "--timeout", "180",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=REPO, env=env,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    api = ""
+    while True:
+        raw = await asyncio.wait_for(proc.stdout.readline(), 240)
+        if not raw:
+            raise RuntimeError(f"kruise up exited with {await proc.wait()}")
+        line = raw.decode().strip()
+        if line.startswith("api server:"):
+            api = line.split()[-1]
+        if line.startswith("kruise is ready"):
+            asyncio.get_running_loop().create_task(_drain(proc))
+            return proc, api
+
+
+async def _drain(proc: asyncio.subprocess.Process) -> None:
+    assert proc.stdout is not None
+    while await proc.stdout.readline():
+        pass
+
+
+async def stop_cluster(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), 60)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+def machine() -> str:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), "?")  # fmt: skip
+    mem = int(Path("/proc/meminfo").read_text().split()[1]) / 1024**2
+    return f"nproc={os.cpu_count()}, CPU {cpu}, RAM {mem:.1f} GiB, Python {platform.python_version()}"
+
+
+def git_head() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
+    return out.stdout.strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import cloneset
+from . import cloneset, cloneset_v1beta1
 from .crd import CRDVersion, PrinterColumn, ScaleSubresource, crd_for
 
 _AGE_DESCRIPTION = (
@@ -49,11 +49,19 @@ CLONESET_COLUMNS = [
 ]
 
 
+# Until `kruise manager` points the CRD at its webhook server (url or Service, and caBundle), the
+# conversion webhook is the Service upstream's chart installs.
+WEBHOOK_SERVICE = {
+    "name": "kruise-webhook-service",
+    "namespace": "kruise-system",
+    "path": "/convert",
+    "port": 443,
+}
+
+
 def cloneset_versions() -> list[CRDVersion]:
-    """Served versions of CloneSet. v1beta1 joins here (storage moves to it) once a conversion
-    webhook built on `cloneset_conversion` is served: add
-    `CRDVersion("v1beta1", <v1beta1 model>, storage=True, scale=..., printer_columns=...)`,
-    flip v1alpha1 to storage=False and give the CRD `spec.conversion` (strategy Webhook)."""
+    """Served versions of CloneSet: v1alpha1 (storage: the controller reads it) and v1beta1, both
+    with status/scale subresources and printer columns; the conversion webhook translates."""
     return [
         CRDVersion(
             cloneset.VERSION,
@@ -61,12 +69,29 @@ def cloneset_versions() -> list[CRDVersion]:
             storage=True,
             scale=ScaleSubresource(),
             printer_columns=CLONESET_COLUMNS,
-        )
+        ),
+        CRDVersion(
+            cloneset_v1beta1.VERSION,
+            cloneset_v1beta1.CloneSet,
+            scale=ScaleSubresource(),
+            printer_columns=CLONESET_COLUMNS,
+        ),
     ]
 
 
+def webhook_conversion(service: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`spec.conversion` of a CRD converted by the Kruise webhook server (`/convert`)."""
+    return {
+        "strategy": "Webhook",
+        "webhook": {
+            "clientConfig": {"service": dict(service or WEBHOOK_SERVICE)},
+            "conversionReviewVersions": ["v1"],
+        },
+    }
+
+
 def cloneset_crd() -> dict[str, Any]:
-    return crd_for(
+    crd = crd_for(
         group=cloneset.GROUP,
         kind=cloneset.KIND,
         plural=cloneset.PLURAL,
@@ -74,6 +99,8 @@ def cloneset_crd() -> dict[str, Any]:
         short_names=["clone"],
         versions=cloneset_versions(),
     )
+    crd["spec"] = dict(sorted({**crd["spec"], "conversion": webhook_conversion()}.items()))
+    return crd
 
 
 def all_crds() -> list[dict[str, Any]]:

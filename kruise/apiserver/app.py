@@ -15,6 +15,7 @@ from aiohttp import web
 
 from . import codec, discovery, errors
 from .admission import WebhookAdmission, request_scope, set_user, unique_warnings, warning_header
+from .conversion import Converter
 from .crud import Resources, WriteOptions
 from .handlers import ResourceHandlers
 from .lifecycle import CRD_KEY, Lifecycle
@@ -50,7 +51,10 @@ class APIServer:
         self.store = Store(config.data_dir, history=config.history)
         self.registry = Registry()
         self.admission = WebhookAdmission(self.store, self.registry)
-        self.resources = Resources(self.store, self.registry, self.admission)
+        # conversion webhooks share the admission webhooks' HTTPS client (pooled, per CA bundle)
+        self.converter = Converter(self.admission.transport)
+        self.admission.converter = self.converter
+        self.resources = Resources(self.store, self.registry, self.admission, self.converter)
         self.handlers = ResourceHandlers(self.resources)
         self.lifecycle = Lifecycle(self.resources)
         self._tasks: list[asyncio.Task[Any]] = []

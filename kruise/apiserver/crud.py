@@ -145,11 +145,26 @@ class Admission(Protocol):
     async def validate(self, request: AdmissionRequest) -> None: ...
 
 
+class Conversion(Protocol):
+    """Custom resource version conversion (conversion.Converter)."""
+
+    async def convert(
+        self, crd: Obj | None, objs: list[Obj], api_version: str, *, writing: bool
+    ) -> list[Obj]: ...
+
+
 class Resources:
-    def __init__(self, store: Store, registry: Registry, admission: Admission | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        admission: Admission | None = None,
+        converter: Conversion | None = None,
+    ) -> None:
         self.store = store
         self.registry = registry
         self.admission = admission
+        self.converter = converter
         self.service_ips = ServiceIPs(self._service_ips_in_use)
 
     # ------------------------------------------------------------------ reads
@@ -162,6 +177,24 @@ class Resources:
     def find(self, info: ResourceInfo, namespace: str, name: str) -> Obj | None:
         entry = self.store.get(info.storage_key, namespace, name)
         return entry.obj if entry else None
+
+    async def read(self, info: ResourceInfo, namespace: str, name: str) -> Obj:
+        """The object as served in the request's version (custom resources are converted)."""
+        return (await self.in_version(info, [self.get(info, namespace, name)]))[0]
+
+    async def in_version(
+        self, info: ResourceInfo, objs: list[Obj], api_version: str = "", *, writing: bool = False
+    ) -> list[Obj]:
+        """Objects in `api_version` (default: the request's); built-in kinds have one version."""
+        target = api_version or info.api_version
+        if not info.is_custom or all(o.get("apiVersion") == target for o in objs):
+            return objs
+        if self.converter is None:
+            return [o if o.get("apiVersion") == target else {**o, "apiVersion": target} for o in objs]
+        return await self.converter.convert(info.crd, objs, target, writing=writing)
+
+    async def _to_storage(self, info: ResourceInfo, obj: Obj) -> Obj:
+        return (await self.in_version(info, [obj], info.storage_api_version, writing=True))[0]
 
     # ------------------------------------------------------------------ create
     async def create(
@@ -210,6 +243,9 @@ class Resources:
         self._before_create(info, obj)
         if opts.dry_run:
             return obj
+        obj = await self._to_storage(info, obj)
+        if self.store.get(info.storage_key, namespace, name) is not None:  # created while converting
+            raise errors.already_exists(info.resource, name, info.group)
         entry = self.store.write(info.storage_key, ADDED, obj)
         await self.store.durable()
         return entry.obj
@@ -245,7 +281,9 @@ class Resources:
         """Read-modify-write: `transform(current)` gives the desired object. When admission webhooks
         are awaited and the object changes meanwhile, the transform is re-run on the fresh object."""
         for _attempt in range(_UPDATE_RETRIES):
-            old = self.get(info, namespace, name)
+            stored = self.get(info, namespace, name)
+            # the request works on the object in its own version; storage keeps the storage version
+            old = (await self.in_version(info, [stored], writing=True))[0]
             obj = self._check_identity(info, namespace, transform(old))
             obj["metadata"]["name"] = name
             rv = obj["metadata"].get("resourceVersion")
@@ -282,10 +320,13 @@ class Resources:
                     continue
             if opts.dry_run:
                 return new
+            new = await self._to_storage(info, new)
+            if self._changed_since(info, namespace, name, old):
+                continue  # changed while the conversion webhook was called
             if self._ready_to_vanish(new):
                 entry = self.store.delete(info.storage_key, new)
             else:
-                entry = self.store.write(info.storage_key, MODIFIED, new, prev=old)
+                entry = self.store.write(info.storage_key, MODIFIED, new, prev=stored)
             await self.store.durable()
             return entry.obj
         raise errors.conflict(
@@ -410,7 +451,7 @@ class Resources:
                         namespace,
                         name,
                         None,
-                        old,
+                        (await self.in_version(info, [old], writing=True))[0],
                         WriteOptions(dry_run=options.dry_run),
                         delete_options=options,
                     )
@@ -526,8 +567,8 @@ class Resources:
             raise errors.bad_request(
                 f"the kind in the data ({kind}) does not match the expected kind ({info.kind})"
             )
-        # custom resources are stored in the CRD's storage version (conversion strategy None)
-        obj["apiVersion"] = info.storage_api_version
+        # the request's version until the write converts it to the CRD's storage version
+        obj["apiVersion"] = info.api_version
         obj["kind"] = info.kind
         meta = obj.get("metadata")
         if meta is None:

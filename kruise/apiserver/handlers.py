@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import copy
 import time
 import uuid
@@ -17,6 +18,7 @@ from aiohttp import web
 from kruise.api.selectors import SelectorError, parse_field_selector, parse_label_selector
 
 from . import codec, errors, subresources, tableview
+from .conversion import uses_webhook
 from .crud import APPLY_PATCH, PATCH_TYPES, DeleteOptions, Resources, WriteOptions
 from .fieldselect import field_getter, supported_fields
 from .paths import Target
@@ -75,7 +77,7 @@ class ResourceHandlers:
         if method == "GET":
             if target.watch_path or _is_true(request.query.get("watch")):
                 return await self.watch(request, info, target.namespace, only_name=target.name)
-            return self.respond_object(request, info, self.resources.get(info, namespace, target.name))
+            return self.respond_object(request, info, await self.resources.read(info, namespace, target.name))
         if method == "PUT":
             return await self.update(request, info, namespace, target.name)
         if method == "PATCH":
@@ -186,6 +188,8 @@ class ResourceHandlers:
         self, request: web.Request, info: ResourceInfo, entries: list[Entry], list_meta: Obj
     ) -> web.StreamResponse:
         view = tableview.wanted_view(request.headers.get("Accept"))
+        if _converts(info, view):
+            entries = await self._converted(info, entries)
         if view is not None:
             kind, version = view
             objs = [e.obj for e in entries]
@@ -238,6 +242,14 @@ class ResourceHandlers:
         await resp.write_eof()
         return resp
 
+    async def _converted(self, info: ResourceInfo, entries: list[Entry]) -> list[Entry]:
+        """Entries in the request's version, converted by the CRD's webhook (batched by the converter)."""
+        objs = await self.resources.in_version(info, [e.obj for e in entries])
+        return [
+            e if obj is e.obj else Entry(obj, orjson.dumps(obj), e.rv)
+            for e, obj in zip(entries, objs, strict=True)
+        ]
+
     def _raw_for(self, info: ResourceInfo, e: Entry) -> bytes:
         """Stored bytes, or the object re-labelled when served through another CRD version."""
         if info.is_custom and e.obj.get("apiVersion") != info.api_version:
@@ -262,6 +274,10 @@ class ResourceHandlers:
         rv_param = q.get("resourceVersion", "")
         view = tableview.wanted_view(request.headers.get("Accept"))
         render = self._renderer(info, view, request)
+        converting = _converts(info, view)
+        if converting:
+            # events wait as (type, event) until the loop converts a batch of them in one review
+            final_render, render = render, _deferred  # type: ignore[assignment]
         watcher = Watcher(info.storage_key, namespace, predicate, render)
         cache = self.store.cache
         # Register and take the starting point in one synchronous step: nothing is missed or doubled.
@@ -294,6 +310,8 @@ class ResourceHandlers:
                 await resp.write(error_line)
                 return resp
             if initial:
+                if converting:
+                    initial = await self._render_converted(info, initial, final_render)
                 await resp.write(b"".join(initial))
             deadline = time.monotonic() + timeout
             last_sent = time.monotonic()
@@ -313,6 +331,8 @@ class ResourceHandlers:
                     if wait > 0:
                         await asyncio.sleep(wait)
                         batch += watcher.take()
+                    if converting:
+                        batch = await self._render_converted(info, batch, final_render)
                     await resp.write(b"".join(batch))
                     last_sent = time.monotonic()
                 elif bookmarks and time.monotonic() - last_sent >= BOOKMARK_INTERVAL:
@@ -321,11 +341,29 @@ class ResourceHandlers:
             if watcher.overflowed:
                 status = errors.gone("watch channel overflowed: the client is too slow; relist").status()
                 await resp.write(b'{"type":"ERROR","object":' + orjson.dumps(status) + b"}\n")
+        except errors.APIError as e:
+            # a conversion webhook failed: kube ends the watch; the client relists and sees the error
+            with contextlib.suppress(ConnectionResetError):
+                await resp.write(b'{"type":"ERROR","object":' + orjson.dumps(e.status()) + b"}\n")
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
             cache.remove_watcher(watcher)
         return resp
+
+    async def _render_converted(
+        self, info: ResourceInfo, pending: list[Any], render: Callable[[str, WatchEvent], bytes] | None
+    ) -> list[bytes]:
+        """Deferred (type, event) pairs converted in one review per batch, then rendered."""
+        # a long watch converts with the CRD as it is now (its webhook clientConfig may have changed)
+        info = self.registry.get(info.group, info.version, info.resource) or info
+        objs = await self.resources.in_version(info, [ev.obj for _t, ev in pending])
+        out = []
+        for (type_, ev), obj in zip(pending, objs, strict=True):
+            if obj is not ev.obj:
+                ev = WatchEvent(ev.rv, ev.type, ev.storage_key, ev.namespace, ev.name, obj, orjson.dumps(obj))
+            out.append(render(type_, ev) if render else ev.line(type_))
+        return out
 
     def _bookmark(self, info: ResourceInfo) -> bytes:
         obj = {
@@ -375,7 +413,7 @@ class ResourceHandlers:
     async def create(self, request: web.Request, info: ResourceInfo, namespace: str) -> web.Response:
         body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
         obj = await self.resources.create(info, namespace, body, self._write_options(request))
-        return self.respond_object(request, info, _as_version(obj, info), 201)
+        return self.respond_object(request, info, await self._served(info, obj), 201)
 
     async def update(
         self, request: web.Request, info: ResourceInfo, namespace: str, name: str, subresource: str = ""
@@ -384,7 +422,7 @@ class ResourceHandlers:
         obj = await self.resources.update(
             info, namespace, name, body, self._write_options(request, subresource)
         )
-        return self.respond_object(request, info, _as_version(obj, info))
+        return self.respond_object(request, info, await self._served(info, obj))
 
     async def read_patch(self, request: web.Request) -> tuple[str, Any]:
         content_type = codec.media_type(request.headers.get("Content-Type"))
@@ -403,7 +441,7 @@ class ResourceHandlers:
         obj, created = await self.resources.patch(
             info, namespace, name, content_type, body, self._write_options(request, subresource)
         )
-        return self.respond_object(request, info, _as_version(obj, info), 201 if created else 200)
+        return self.respond_object(request, info, await self._served(info, obj), 201 if created else 200)
 
     async def _delete_options(self, request: web.Request) -> DeleteOptions:
         raw = await codec.read_body(request)
@@ -424,7 +462,7 @@ class ResourceHandlers:
         if info.storage_key == "/namespaces" and name in ("default", "kube-system", "kube-public"):
             raise errors.forbidden_error("namespaces", name, "this namespace may not be deleted")
         obj, _gone = await self.resources.delete(info, namespace, name, options)
-        return self.respond_object(request, info, _as_version(obj, info))
+        return self.respond_object(request, info, await self._served(info, obj))
 
     async def delete_collection(
         self, request: web.Request, info: ResourceInfo, namespace: str | None
@@ -442,7 +480,8 @@ class ResourceHandlers:
                 if err.code == 404:
                     continue
                 raise
-            deleted.append(_as_version(obj, info))
+            deleted.append(obj)
+        deleted = await self.resources.in_version(info, deleted)
         return codec.json_response(
             {
                 "kind": info.list_kind,
@@ -452,8 +491,24 @@ class ResourceHandlers:
             }
         )
 
+    async def _served(self, info: ResourceInfo, obj: Obj) -> Obj:
+        """A write's result (stored in the storage version) as the client's version serves it."""
+        return (await self.resources.in_version(info, [obj]))[0]
+
 
 # ---------------------------------------------------------------------- helpers
+def _converts(info: ResourceInfo, view: tuple[str, str] | None) -> bool:
+    """Objects go through the CRD's conversion webhook, except for metadata-only views (metadata is
+    the same in every version, and garbage collectors should not depend on the webhook)."""
+    if not info.is_custom or not uses_webhook(info.crd):
+        return False
+    return view is None or view[0] == "Table"
+
+
+def _deferred(type_: str, ev: WatchEvent) -> Any:
+    return (type_, ev)
+
+
 def _line(type_: str, raw: bytes) -> bytes:
     return b'{"type":"' + type_.encode() + b'","object":' + raw + b"}\n"
 

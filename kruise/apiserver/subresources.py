@@ -32,14 +32,14 @@ async def handle(
     method = request.method
     if sub == "status":
         if method == "GET":
-            return h.respond_object(request, info, h.resources.get(info, namespace, name))
+            return h.respond_object(request, info, await h.resources.read(info, namespace, name))
         if method == "PUT":
             return await h.update(request, info, namespace, name, subresource="status")
         if method == "PATCH":
             return await h.patch(request, info, namespace, name, subresource="status")
     elif sub == "resize":  # pods/resize: the write path prepares and validates (see resize.py)
         if method == "GET":
-            return h.respond_object(request, info, h.resources.get(info, namespace, name))
+            return h.respond_object(request, info, await h.resources.read(info, namespace, name))
         if method == "PUT":
             return await h.update(request, info, namespace, name, subresource="resize")
         if method == "PATCH":
@@ -114,7 +114,7 @@ def _scale_of(info: ResourceInfo, obj: Obj) -> Obj:
 async def _scale(
     h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str, name: str
 ) -> web.Response:
-    current = h.resources.get(info, namespace, name)
+    current = await h.resources.read(info, namespace, name)
     if request.method == "GET":
         return codec.json_response(_scale_of(info, current))
     scale = _scale_of(info, current)

@@ -81,14 +81,25 @@ async def install_crds(client: Client) -> None:
             pass
         for _ in range(5):
             current = await client.get(CRDS, crd["metadata"]["name"])
-            if current.get("spec") == crd["spec"]:
+            spec = _keep_conversion_webhook(crd["spec"], current.get("spec") or {})
+            if current.get("spec") == spec:
                 break
-            body = {**current, "spec": crd["spec"]}
+            body = {**current, "spec": spec}
             try:
                 await client.update(CRDS, body)
                 break
             except Conflict:
                 continue
+
+
+def _keep_conversion_webhook(desired: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """The generated CRD carries a placeholder conversion clientConfig; the webhook runtime writes the
+    real one (URL or Service, caBundle). An update keeps what is there instead of undoing it."""
+    wanted = desired.get("conversion") or {}
+    live = current.get("conversion") or {}
+    if wanted.get("strategy") != "Webhook" or live.get("strategy") != "Webhook" or not live.get("webhook"):
+        return desired
+    return {**desired, "conversion": {**wanted, "webhook": live["webhook"]}}
 
 
 def _webhook_config(args: argparse.Namespace) -> WebhookConfig:
@@ -144,7 +155,7 @@ async def serve(args: argparse.Namespace) -> None:
         register_controllers(manager)
         webhooks = WebhookRuntime(client, _webhook_config(args))
         register_webhooks(webhooks)
-        if webhooks.mutating or webhooks.validating:
+        if webhooks.has_webhooks:
             manager.add_runnable(webhooks.run, leader_only=False, name="webhooks")
         running = asyncio.create_task(manager.run(stop_on_signals()))
         started = asyncio.create_task(_started(manager, webhooks))
@@ -159,7 +170,7 @@ async def serve(args: argparse.Namespace) -> None:
 async def _started(manager: Any, webhooks: Any) -> None:
     """Started means objects created from now on see the webhooks (defaults, validation)."""
     await manager.started.wait()
-    if webhooks.mutating or webhooks.validating:
+    if webhooks.has_webhooks:
         await webhooks.serving.wait()
 
 

@@ -6,6 +6,7 @@ from kruise.client.manager import Manager
 
 
 def register_all(manager: Manager) -> None:
-    from . import cloneset
+    from . import cloneset, podreadiness
 
     cloneset.register(manager)
+    podreadiness.register(manager)

@@ -10,6 +10,8 @@ if TYPE_CHECKING:
 
 def register_all(runtime: WebhookRuntime) -> None:
     """Every Kruise admission webhook, on one server."""
-    from . import cloneset
+    from . import cloneset, conversion, pod
 
     cloneset.register(runtime)
+    conversion.register(runtime)
+    pod.register(runtime)

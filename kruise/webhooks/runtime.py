@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from kruise.client.rest import Client
 
 from .certs import CertBundle, CertManager
+from .conversion import PATH as CONVERT_PATH
+from .conversion import ConversionWebhook, Convert
+from .crd_conversion import ensure_crd_conversion
 from .registration import Endpoint, WebhookSpec, register
 from .server import Handler, WebhookServer
 
@@ -52,6 +55,17 @@ class WebhookRuntime:
         )
         self.bundle: CertBundle | None = None
         self.serving = asyncio.Event()
+        self.conversion = ConversionWebhook()
+
+    def add_conversion(self, group: str, kind: str, convert: Convert) -> None:
+        """Serve `/convert` for this kind; its CRD is pointed here once certificates are ready."""
+        if not self.conversion.kinds():
+            self.server.register_raw(CONVERT_PATH, self.conversion.handle)
+        self.conversion.register(group, kind, convert)
+
+    @property
+    def has_webhooks(self) -> bool:
+        return bool(self.mutating or self.validating or self.conversion.kinds())
 
     def add_mutating(self, spec: WebhookSpec, handler: Handler) -> None:
         self.mutating.append((spec, handler))
@@ -71,6 +85,7 @@ class WebhookRuntime:
         self.server.load_certs(bundle)
         await register(self.client, self.config.configuration_name, self.endpoint(), bundle.ca_pem,
                        mutating=[s for s, _ in self.mutating], validating=[s for s, _ in self.validating])
+        await ensure_crd_conversion(self.client, self.conversion.kinds(), self.endpoint(), bundle.ca_pem)
         self.bundle = bundle
 
     async def run(self) -> None:

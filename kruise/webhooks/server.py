@@ -50,6 +50,8 @@ def mutate(obj: Obj) -> Decision:
 
 
 Handler = Callable[[Obj], Awaitable[Decision]]
+# Other review kinds (ConversionReview): the whole request body in, the whole response body out.
+RawHandler = Callable[[Obj], Awaitable[Obj]]
 
 
 def review_response(request: Obj, decision: Decision) -> Obj:
@@ -76,11 +78,16 @@ class WebhookServer:
         self.host = host
         self.port = port
         self._handlers: dict[str, Handler] = {}
+        self._raw: dict[str, RawHandler] = {}
         self._ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._runner: web.AppRunner | None = None
 
     def register(self, path: str, handler: Handler) -> None:
         self._handlers[path] = handler
+
+    def register_raw(self, path: str, handler: RawHandler) -> None:
+        """Serve a review other than AdmissionReview; the handler answers the full response body."""
+        self._raw[path] = handler
 
     def load_certs(self, bundle: CertBundle) -> None:
         """(Re)load the serving certificate; new TLS handshakes use it at once."""
@@ -105,7 +112,7 @@ class WebhookServer:
             "event=webhook_server_started address=%s:%d paths=%s",
             self.host,
             self.port,
-            ",".join(sorted(self._handlers)),
+            ",".join(sorted([*self._handlers, *self._raw])),
         )
 
     async def stop(self) -> None:
@@ -114,6 +121,9 @@ class WebhookServer:
             self._runner = None
 
     async def _serve(self, request: web.Request) -> web.Response:
+        raw = self._raw.get(request.path)
+        if raw is not None:
+            return await _serve_raw(request, raw)
         handler = self._handlers.get(request.path)
         if handler is None:
             return web.json_response({"message": f"no webhook at {request.path}"}, status=404)
@@ -135,6 +145,16 @@ class WebhookServer:
         return web.Response(
             body=orjson.dumps(review_response(admission, decision)), content_type="application/json"
         )
+
+
+async def _serve_raw(request: web.Request, handler: RawHandler) -> web.Response:
+    try:
+        review = orjson.loads(await request.read())
+        if not isinstance(review, dict):
+            raise TypeError("the review must be an object")
+    except (orjson.JSONDecodeError, TypeError) as e:
+        return web.json_response({"message": f"malformed review: {e}"}, status=400)
+    return web.Response(body=orjson.dumps(await handler(review)), content_type="application/json")
 
 
 async def _ok(_request: web.Request) -> web.Response:

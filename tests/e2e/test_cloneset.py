@@ -60,7 +60,8 @@ def apply(up: Up, ns: str, obj: Obj, check: bool = True) -> Any:
 
 
 def status(up: Up, ns: str, name: str) -> Obj:
-    return up.get("cloneset", name, "-n", ns).get("status") or {}
+    # the storage version: reading it needs no conversion webhook (the manager may be restarting)
+    return up.get("clonesets.v1alpha1.apps.kruise.io", name, "-n", ns).get("status") or {}
 
 
 def pods(up: Up, ns: str, name: str) -> list[Obj]:
@@ -94,7 +95,7 @@ def condition(obj: Obj, ctype: str) -> Obj | None:
 # ---------------------------------------------------------------------------- basics
 def test_defaults_ready_columns_and_scale(cluster: Up, ns: str) -> None:
     apply(cluster, ns, cloneset("web", 3))
-    spec = cluster.get("cloneset", "web", "-n", ns)["spec"]
+    spec = cluster.get("clonesets.v1alpha1.apps.kruise.io", "web", "-n", ns)["spec"]
     strategy = spec["updateStrategy"]
     assert (strategy["type"], strategy["partition"], strategy["maxUnavailable"], strategy["maxSurge"]) == (
         "ReCreate",
@@ -133,6 +134,39 @@ def test_defaults_ready_columns_and_scale(cluster: Up, ns: str) -> None:
     wait_status(cluster, ns, "web", readyReplicas=4, replicas=4)
     revisions = cluster.get("controllerrevisions", "-n", ns)["items"]
     assert [r["metadata"]["name"] for r in revisions] == [st["updateRevision"]]
+
+
+def test_v1beta1_cloneset_runs_and_reads_back_as_v1alpha1(cluster: Up, ns: str) -> None:
+    beta = cloneset("beta", 2)
+    beta["apiVersion"] = "apps.kruise.io/v1beta1"
+    beta["spec"]["updateStrategy"] = {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"podUpdatePolicy": "InPlaceIfPossible", "maxUnavailable": 1},
+    }
+    apply(cluster, ns, beta)
+    wait_status(cluster, ns, "beta", readyReplicas=2, updatedReplicas=2)
+    alpha = cluster.get("clonesets.v1alpha1.apps.kruise.io", "beta", "-n", ns)
+    assert alpha["apiVersion"] == "apps.kruise.io/v1alpha1"
+    strategy = alpha["spec"]["updateStrategy"]
+    assert (strategy["type"], strategy["maxUnavailable"], strategy["partition"]) == (
+        "InPlaceIfPossible",
+        1,
+        0,
+    )
+    again = cluster.get("clonesets.v1beta1.apps.kruise.io", "beta", "-n", ns)
+    assert again["spec"]["updateStrategy"]["rollingUpdate"]["podUpdatePolicy"] == "InPlaceIfPossible"
+    lines = cluster.kubectl("get", "clonesets.v1beta1.apps.kruise.io", "beta", "-n", ns).stdout.splitlines()
+    assert lines[0].split() == [
+        "NAME",
+        "DESIRED",
+        "UPDATED",
+        "UPDATED_READY",
+        "UPDATED_AVAILABLE",
+        "READY",
+        "TOTAL",
+        "AGE",
+    ]
+    assert lines[1].split()[:7] == ["beta", "2", "2", "2", "2", "2", "2"]
 
 
 def test_in_place_update_with_partition(cluster: Up, ns: str) -> None:

@@ -39,7 +39,7 @@ from .review import (
 from .transport import Transport
 
 if TYPE_CHECKING:
-    from ..crud import AdmissionRequest
+    from ..crud import AdmissionRequest, Conversion
 
 Obj = dict[str, Any]
 
@@ -71,6 +71,8 @@ class WebhookAdmission:
         self.store = store
         self.registry = registry
         self.transport = Transport(store)
+        # custom resources matched through an equivalent version are converted for the webhook
+        self.converter: Conversion | None = None
         self._parsed: dict[str, tuple[tuple[int, ...], list[Webhook]]] = {}
 
     async def start(self) -> None:
@@ -165,17 +167,8 @@ class WebhookAdmission:
                 raise APIError(400, "BadRequest", f'admission webhook "{hook.name}" does not support dry run')
         version = review_version(hook.name, hook.review_versions)
         uid = str(uuid.uuid4())
-        obj = as_version(attrs.obj, attrs, invocation)
-        review = build_review(
-            uid,
-            version,
-            invocation,
-            attrs,
-            call.user_info,
-            call.options,
-            obj,
-            as_version(attrs.old, attrs, invocation),
-        )
+        obj, old = await self._in_invocation_version(attrs, invocation)
+        review = build_review(uid, version, invocation, attrs, call.user_info, call.options, obj, old)
         body = await self.transport.post(hook, review)
         verdict = verify_response(hook.name, version, uid, hook.mutating, parse_response(hook.name, body))
         call.warn(verdict.warnings)
@@ -183,7 +176,32 @@ class WebhookAdmission:
             raise denial(hook.name, verdict.result)
         if not hook.mutating or not verdict.patch:
             return None
-        return _patched(hook, verdict, obj, attrs, invocation)
+        patched = _patched(hook, verdict, obj, attrs, invocation)
+        if patched is not None and invocation.kind != attrs.kind and invocation.kind.kind == attrs.kind.kind:
+            # patched in the equivalent version: back to the request's version
+            patched = {**patched, "apiVersion": invocation.kind.api_version}
+            patched = (await self._convert(attrs, [patched], attrs.kind.api_version))[0]
+        return patched
+
+    async def _in_invocation_version(
+        self, attrs: Attributes, invocation: Invocation
+    ) -> tuple[Obj | None, Obj | None]:
+        """The object and old object as the invocation's (possibly equivalent) version serves them."""
+        obj, old = as_version(attrs.obj, attrs, invocation), as_version(attrs.old, attrs, invocation)
+        if invocation.kind == attrs.kind or invocation.kind.kind != attrs.kind.kind:
+            return obj, old
+        present = [o for o in (attrs.obj, attrs.old) if o is not None]
+        converted = iter(await self._convert(attrs, present, invocation.kind.api_version))
+        return (
+            next(converted) if attrs.obj is not None else None,
+            next(converted) if attrs.old is not None else None,
+        )
+
+    async def _convert(self, attrs: Attributes, objs: list[Obj], api_version: str) -> list[Obj]:
+        crd = self.registry.crd_for_storage_key(f"{attrs.resource.group}/{attrs.resource.resource}")
+        if self.converter is None or crd is None:
+            return [{**o, "apiVersion": api_version} for o in objs]
+        return await self.converter.convert(crd, objs, api_version, writing=True)
 
     # ------------------------------------------------------------------ lookups
     def _webhooks(self, key: str, mutating: bool) -> list[Webhook]:

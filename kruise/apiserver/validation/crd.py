@@ -5,7 +5,10 @@ Paths follow kube's internal field names, which is why printer columns report `J
 
 from __future__ import annotations
 
-from kruise.apiserver.errors import FieldError, invalid, not_supported, required
+from typing import Any
+from urllib.parse import urlsplit
+
+from kruise.apiserver.errors import FieldError, forbidden, invalid, not_supported, required
 from kruise.apiserver.validation.meta import (
     immutable,
     is_dns1035_label,
@@ -144,6 +147,104 @@ def _validate_versions(versions: list[dict]) -> list[FieldError]:
     return errs
 
 
+_REVIEW_VERSIONS = ("v1", "v1beta1")  # ConversionReview versions this server speaks
+
+
+def validate_conversion(conversion: Any) -> list[FieldError]:
+    """spec.conversion. Paths use kube's internal names (webhookClientConfig, conversionReviewVersions),
+    as its messages do; an absent strategy defaults to None."""
+    if not isinstance(conversion, dict):
+        return []
+    path = "spec.conversion"
+    strategy = conversion.get("strategy") or "None"
+    if strategy not in ("None", "Webhook"):
+        return [not_supported(f"{path}.strategy", strategy, ["None", "Webhook"])]
+    webhook = conversion.get("webhook") or {}
+    client = webhook.get("clientConfig") if isinstance(webhook, dict) else None
+    versions = webhook.get("conversionReviewVersions") if isinstance(webhook, dict) else None
+    errs: list[FieldError] = []
+    if strategy != "Webhook":
+        reason = "should not be set when strategy is not set to Webhook"
+        if client is not None:
+            errs.append(forbidden(f"{path}.webhookClientConfig", reason))
+        if versions:
+            errs.append(forbidden(f"{path}.conversionReviewVersions", reason))
+        return errs
+    if not isinstance(client, dict):
+        errs.append(required(f"{path}.webhookClientConfig", "required when strategy is set to Webhook"))
+    else:
+        errs.extend(_validate_client_config(client, f"{path}.webhookClientConfig"))
+    errs.extend(_validate_review_versions(versions or [], f"{path}.conversionReviewVersions"))
+    return errs
+
+
+def _validate_client_config(client: dict, path: str) -> list[FieldError]:
+    url, service = client.get("url"), client.get("service")
+    if (url is None) == (service is None):
+        return [required(path, "exactly one of url or service is required")]
+    if url is not None:
+        return _validate_url(str(url), f"{path}.url")
+    if not isinstance(service, dict):
+        return [invalid(f"{path}.service", service, "must be an object")]
+    errs: list[FieldError] = []
+    if not service.get("name"):
+        errs.append(required(f"{path}.service.name", "service name is required"))
+    if not service.get("namespace"):
+        errs.append(required(f"{path}.service.namespace", "service namespace is required"))
+    port = service.get("port", 443)
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+        errs.append(
+            invalid(f"{path}.service.port", port, "port is not valid: must be between 1 and 65535, inclusive")
+        )
+    svc_path = service.get("path")
+    if svc_path is not None:
+        svc_path = str(svc_path)
+        if not svc_path.startswith("/"):
+            errs.append(invalid(f"{path}.service.path", svc_path, "must start with a '/'"))
+        elif len(svc_path) > 1 and any(not seg for seg in svc_path[1:].split("/")):
+            errs.append(invalid(f"{path}.service.path", svc_path, "segment[s] must not be empty"))
+    return errs
+
+
+def _validate_url(url: str, path: str) -> list[FieldError]:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a malformed port raises here
+    except ValueError as e:
+        return [invalid(path, url, f"url must be a valid URL: {e}")]
+    errs: list[FieldError] = []
+    if parts.scheme != "https":
+        errs.append(invalid(path, parts.scheme, "'https' is the only allowed URL scheme"))
+    if not parts.hostname:
+        errs.append(invalid(path, parts.netloc, "host must be specified"))
+    if "@" in parts.netloc:
+        errs.append(
+            invalid(path, parts.netloc.rsplit("@", 1)[0], "user information is not permitted in the URL")
+        )
+    if parts.fragment or url.endswith("#"):
+        errs.append(invalid(path, parts.fragment, "fragments are not permitted in the URL"))
+    if parts.query or "?" in url:
+        errs.append(invalid(path, parts.query, "query parameters are not permitted in the URL"))
+    return errs
+
+
+def _validate_review_versions(versions: list, path: str) -> list[FieldError]:
+    if not versions:
+        return [required(path)]
+    errs: list[FieldError] = []
+    seen: set[str] = set()
+    for i, version in enumerate(versions):
+        if version in seen:
+            errs.append(invalid(f"{path}[{i}]", version, "duplicate version"))
+            continue
+        seen.add(version)
+        for msg in is_dns1035_label(str(version)):
+            errs.append(invalid(f"{path}[{i}]", version, msg))
+    if not any(v in _REVIEW_VERSIONS for v in versions):
+        errs.append(invalid(path, versions, "must include at least one of " + ", ".join(_REVIEW_VERSIONS)))
+    return errs
+
+
 def _protected_group(group: str) -> bool:
     return group in ("k8s.io", "kubernetes.io") or group.endswith((".k8s.io", ".kubernetes.io"))
 
@@ -170,9 +271,7 @@ def _validate_spec(crd: dict) -> list[FieldError]:
         if not names.get(key):
             errs.append(required(f"spec.names.{key}"))
     errs.extend(_validate_names(names, "spec.names"))
-    strategy = (spec.get("conversion") or {}).get("strategy")
-    if strategy and strategy not in ("None", "Webhook"):
-        errs.append(not_supported("spec.conversion.strategy", strategy, ["None", "Webhook"]))
+    errs.extend(validate_conversion(spec.get("conversion")))
     annotations = (crd.get("metadata") or {}).get("annotations") or {}
     if _protected_group(group) and not annotations.get(_APPROVAL_ANNOTATION):
         errs.append(

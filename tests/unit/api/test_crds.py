@@ -23,7 +23,7 @@ def _schema() -> dict[str, Any]:
     return cloneset_crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
 
 
-def test_cloneset_names_scope_and_single_served_version() -> None:
+def test_cloneset_names_scope_versions_and_conversion() -> None:
     crd = cloneset_crd()
     assert crd["metadata"]["name"] == "clonesets.apps.kruise.io"
     spec = crd["spec"]
@@ -36,15 +36,65 @@ def test_cloneset_names_scope_and_single_served_version() -> None:
         "shortNames": ["clone"],
         "singular": "cloneset",
     }
-    assert [(v["name"], v["served"], v["storage"]) for v in spec["versions"]] == [("v1alpha1", True, True)]
-    assert spec["versions"][0]["subresources"] == {
-        "status": {},
-        "scale": {
-            "specReplicasPath": ".spec.replicas",
-            "statusReplicasPath": ".status.replicas",
-            "labelSelectorPath": ".status.labelSelector",
+    assert [(v["name"], v["served"], v["storage"]) for v in spec["versions"]] == [
+        ("v1alpha1", True, True),
+        ("v1beta1", True, False),
+    ]
+    for version in spec["versions"]:
+        assert version["subresources"] == {
+            "status": {},
+            "scale": {
+                "specReplicasPath": ".spec.replicas",
+                "statusReplicasPath": ".status.replicas",
+                "labelSelectorPath": ".status.labelSelector",
+            },
+        }
+    assert spec["conversion"] == {
+        "strategy": "Webhook",
+        "webhook": {
+            "clientConfig": {
+                "service": {
+                    "name": "kruise-webhook-service",
+                    "namespace": "kruise-system",
+                    "path": "/convert",
+                    "port": 443,
+                }
+            },
+            "conversionReviewVersions": ["v1"],
         },
     }
+    assert validate_crd(crd) == []
+
+
+def test_cloneset_v1beta1_schema_has_the_v1beta1_strategies() -> None:
+    beta = cloneset_crd()["spec"]["versions"][1]
+    spec = beta["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    update = spec["updateStrategy"]["properties"]
+    assert sorted(update) == ["rollingUpdate", "type"]
+    assert sorted(update["rollingUpdate"]["properties"]) == [
+        "inPlaceUpdateStrategy",
+        "maxSurge",
+        "maxUnavailable",
+        "partition",
+        "paused",
+        "podUpdatePolicy",
+        "priorityStrategy",
+        "scatterStrategy",
+    ]
+    assert sorted(update["rollingUpdate"]["properties"]["inPlaceUpdateStrategy"]["properties"]) == [
+        "gracePeriodSeconds",
+        "imagePreDownloadMinUpdatedReadyPods",
+        "imagePreDownloadParallelism",
+        "imagePreDownloadTimeoutSeconds",
+    ]
+    assert sorted(spec["scaleStrategy"]["properties"]) == [
+        "enablePVCReuse",
+        "excludePreparingDelete",
+        "maxUnavailable",
+        "podsToDelete",
+    ]
+    alpha_columns = cloneset_crd()["spec"]["versions"][0]["additionalPrinterColumns"]
+    assert beta["additionalPrinterColumns"] == alpha_columns
 
 
 def test_cloneset_printer_columns_match_upstream() -> None:

@@ -1,0 +1,81 @@
+"""CloneSet apps.kruise.io/v1beta1: the types its CRD schema is generated from (§3.1, v1beta1 shape).
+
+Only the strategies differ from v1alpha1 (see `cloneset_conversion`): `updateStrategy` is
+`{type: RollingUpdate|OnDelete, rollingUpdate: {podUpdatePolicy, partition, ...}}` and
+`scaleStrategy` says `enablePVCReuse` and `excludePreparingDelete`. The API server stores v1alpha1;
+the conversion webhook translates.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .cloneset import CloneSetStatus
+from .crd import Int32, IntOrString, LabelSelectorDict, ObjectMetaDict, Schemaless, SchemalessList
+from .lifecycle import KruiseModel, Lifecycle
+from .ordering import ScatterTerm, UpdatePriorityStrategy
+
+VERSION = "v1beta1"
+
+
+class InPlaceUpdateStrategy(KruiseModel):
+    grace_period_seconds: Int32 | None = Field(default=None, alias="gracePeriodSeconds")
+    image_pre_download_parallelism: IntOrString | None = Field(
+        default=None, alias="imagePreDownloadParallelism"
+    )
+    image_pre_download_timeout_seconds: Int32 | None = Field(
+        default=None, alias="imagePreDownloadTimeoutSeconds"
+    )
+    image_pre_download_min_updated_ready_pods: Int32 | None = Field(
+        default=None, alias="imagePreDownloadMinUpdatedReadyPods"
+    )
+
+
+class CloneSetScaleStrategy(KruiseModel):
+    pods_to_delete: list[str] | None = Field(default=None, alias="podsToDelete")
+    max_unavailable: IntOrString | None = Field(default=None, alias="maxUnavailable")
+    enable_pvc_reuse: bool | None = Field(default=None, alias="enablePVCReuse")
+    exclude_preparing_delete: bool | None = Field(default=None, alias="excludePreparingDelete")
+
+
+class RollingUpdateCloneSetStrategy(KruiseModel):
+    pod_update_policy: str | None = Field(default=None, alias="podUpdatePolicy")
+    partition: IntOrString | None = None
+    max_unavailable: IntOrString | None = Field(default=None, alias="maxUnavailable")
+    max_surge: IntOrString | None = Field(default=None, alias="maxSurge")
+    paused: bool | None = None
+    priority_strategy: UpdatePriorityStrategy | None = Field(default=None, alias="priorityStrategy")
+    scatter_strategy: list[ScatterTerm] | None = Field(default=None, alias="scatterStrategy")
+    in_place_update_strategy: InPlaceUpdateStrategy | None = Field(
+        default=None, alias="inPlaceUpdateStrategy"
+    )
+
+
+class CloneSetUpdateStrategy(KruiseModel):
+    type: str | None = None
+    rolling_update: RollingUpdateCloneSetStrategy | None = Field(default=None, alias="rollingUpdate")
+
+
+class CloneSetSpec(KruiseModel):
+    """CloneSetSpec defines the desired state of CloneSet"""
+
+    replicas: Int32 | None = None
+    selector: LabelSelectorDict
+    template: Schemaless
+    volume_claim_templates: SchemalessList | None = Field(default=None, alias="volumeClaimTemplates")
+    scale_strategy: CloneSetScaleStrategy | None = Field(default=None, alias="scaleStrategy")
+    update_strategy: CloneSetUpdateStrategy | None = Field(default=None, alias="updateStrategy")
+    revision_history_limit: Int32 | None = Field(default=None, alias="revisionHistoryLimit")
+    min_ready_seconds: Int32 | None = Field(default=None, alias="minReadySeconds")
+    lifecycle: Lifecycle | None = None
+    progress_deadline_seconds: Int32 | None = Field(default=None, alias="progressDeadlineSeconds")
+
+
+class CloneSet(KruiseModel):
+    """CloneSet is the Schema for the clonesets API"""
+
+    api_version: str | None = Field(default=None, alias="apiVersion")
+    kind: str | None = None
+    metadata: ObjectMetaDict = Field(default_factory=dict)
+    spec: CloneSetSpec
+    status: CloneSetStatus | None = None

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
+from kruise.api.objects import clone as clone  # re-exported for the API server
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # as Kubernetes' generateName: no vowels, no confusables
 _NAME_SUFFIX_LEN = 5
@@ -33,11 +33,6 @@ def new_uid() -> str:
 def generate_name(prefix: str) -> str:
     prefix = prefix[: _MAX_NAME - _NAME_SUFFIX_LEN]
     return prefix + "".join(random.choices(_NAME_ALPHABET, k=_NAME_SUFFIX_LEN))
-
-
-def clone(obj: Any) -> Any:
-    """Deep copy of a JSON document; several times faster than copy.deepcopy."""
-    return orjson.loads(orjson.dumps(obj))
 
 
 def without_volatile_meta(obj: dict[str, Any]) -> dict[str, Any]:

@@ -244,6 +244,9 @@ class Registry:
         self._crd_resources: dict[str, list[ResourceInfo]] = {}
         for info in BUILTIN:
             self._by_gvr[(info.group, info.version, info.resource)] = info
+        # derived views, rebuilt only when a CRD changes what is served (admission asks per request)
+        self._groups: dict[str, list[str]] | None = None
+        self._versions: dict[tuple[str, str], list[ResourceInfo]] = {}
 
     def get(self, group: str, version: str, resource: str) -> ResourceInfo | None:
         return self._by_gvr.get((group, version, resource))
@@ -254,10 +257,27 @@ class Registry:
         self._crd_resources[crd["metadata"]["name"]] = infos
         for info in infos:
             self._by_gvr[(info.group, info.version, info.resource)] = info
+        self._changed()
 
     def remove_crd(self, crd_name: str) -> None:
         for info in self._crd_resources.pop(crd_name, []):
             self._by_gvr.pop((info.group, info.version, info.resource), None)
+        self._changed()
+
+    def _changed(self) -> None:
+        self._groups = None
+        self._versions = {}
+
+    def versions_of(self, group: str, resource: str) -> list[ResourceInfo]:
+        """Every served version of one resource, preferred first."""
+        key = (group, resource)
+        found = self._versions.get(key)
+        if found is None:
+            order = self.groups().get(group, [])
+            found = [i for i in self._by_gvr.values() if i.group == group and i.resource == resource]
+            found.sort(key=lambda i: order.index(i.version) if i.version in order else len(order))
+            self._versions[key] = found
+        return found
 
     def all(self) -> list[ResourceInfo]:
         return list(self._by_gvr.values())
@@ -269,6 +289,8 @@ class Registry:
 
     def groups(self) -> dict[str, list[str]]:
         """group -> served versions, preferred first."""
+        if self._groups is not None:
+            return self._groups
         out: dict[str, list[str]] = {}
         for info in self._by_gvr.values():
             versions = out.setdefault(info.group, [])
@@ -276,6 +298,7 @@ class Registry:
                 versions.append(info.version)
         for versions in out.values():
             versions.sort(key=_version_priority)
+        self._groups = out
         return out
 
     def for_kind(self, api_version: str, kind: str) -> ResourceInfo | None:

@@ -7,12 +7,12 @@ or finalizers on it; the pure helpers below decide the transitions, `LifecycleCo
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from kruise.api.lifecycle import Lifecycle, LifecycleHook
+from kruise.api.objects import clone
 from kruise.client.errors import Conflict
 from kruise.client.resources import PODS
 from kruise.client.rest import Client
@@ -203,7 +203,7 @@ class LifecycleControl:
         for attempt in range(CONFLICT_RETRIES):
             if extra is None and lifecycle_state(current) == state:
                 return current
-            body = copy.deepcopy(current)
+            body = clone(current)
             set_state(body, state, self._clock())
             if extra is not None:
                 extra(body)

@@ -8,13 +8,13 @@ True again and leaves Ready to the kubelet. Pods without the readiness gate are 
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 
+from kruise.api.objects import clone
 from kruise.client.errors import Conflict
 from kruise.client.resources import PODS
 from kruise.client.rest import Client
@@ -30,7 +30,7 @@ def has_readiness_gate(pod: Obj, ctype: str) -> bool:
 
 
 def _conditions(pod: Obj) -> list[Obj]:
-    return copy.deepcopy((pod.get("status") or {}).get("conditions") or [])
+    return clone((pod.get("status") or {}).get("conditions") or [])
 
 
 def _find(conditions: list[Obj], ctype: str) -> Obj | None:
@@ -164,7 +164,7 @@ async def patch_not_ready_key(
         conditions = plan(current, user_agent, key, clock())
         if conditions is None:
             return current
-        body = copy.deepcopy(current)
+        body = clone(current)
         body.setdefault("status", {})["conditions"] = conditions
         try:
             return await client.update_status(PODS, body, namespace=meta.get("namespace"))

@@ -516,3 +516,42 @@ def test_pvcs_per_instance_and_reuse_after_pod_deletion(cluster: Up, ns: str) ->
     }
     assert again == ids  # the replacement took over the deleted pod's id and claims
     assert len(cluster.get("pvc", "-n", ns)["items"]) == 8
+
+
+# ---------------------------------------------------------------------------- resources in place
+def test_cpu_change_resizes_in_place_and_a_qos_change_recreates(cluster: Up, ns: str) -> None:
+    cs = cloneset("fit", 2, updateStrategy={"type": "InPlaceIfPossible", "maxUnavailable": 2})
+    container = cs["spec"]["template"]["spec"]["containers"][0]
+    container["resources"] = {"requests": {"cpu": "100m", "memory": "64Mi"}}
+    apply(cluster, ns, cs)
+    wait_status(cluster, ns, "fit", readyReplicas=2, updatedReplicas=2)
+    before = {p["metadata"]["uid"]: p for p in pods(cluster, ns, "fit")}
+
+    container["resources"] = {"requests": {"cpu": "200m", "memory": "64Mi"}}  # Burstable stays Burstable
+    apply(cluster, ns, cs)
+    st = wait_status(cluster, ns, "fit", updatedReplicas=2, updatedReadyReplicas=2, readyReplicas=2)
+    assert st["currentRevision"] == st["updateRevision"]
+
+    def resized() -> bool:
+        now = pods(cluster, ns, "fit")
+        return all(
+            container_status(p).get("resources", {}).get("requests", {}).get("cpu") == "200m" for p in now
+        )
+
+    cluster.wait_for(resized, "the new requests applied by the node")
+    after = pods(cluster, ns, "fit")
+    assert {p["metadata"]["uid"] for p in after} == set(before)
+    for p in after:
+        old = before[p["metadata"]["uid"]]
+        assert p["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "200m"
+        assert container_status(p)["containerID"] == container_status(old)["containerID"]
+        assert container_status(p)["restartCount"] == container_status(old)["restartCount"]
+
+    # requests == limits makes the pod Guaranteed: a different QoS class cannot be resized
+    container["resources"] = {
+        "requests": {"cpu": "200m", "memory": "64Mi"},
+        "limits": {"cpu": "200m", "memory": "64Mi"},
+    }
+    apply(cluster, ns, cs)
+    wait_status(cluster, ns, "fit", updatedReplicas=2, updatedReadyReplicas=2, readyReplicas=2, replicas=2)
+    assert not {p["metadata"]["uid"] for p in pods(cluster, ns, "fit")} & set(before)

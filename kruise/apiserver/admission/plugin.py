@@ -226,16 +226,12 @@ class WebhookAdmission:
     def _equivalents(self, attrs: Attributes) -> list[tuple[GVR, GVK]]:
         """Other served versions of the request's resource (matchPolicy Equivalent), preferred first."""
         group, resource = attrs.resource.group, attrs.resource.resource
-        order = self.registry.groups().get(group, [])
         found = []
-        for info in self.registry.all():
-            if info.group != group or info.resource != resource:
-                continue
+        for info in self.registry.versions_of(group, resource):
             # a subresource body of another kind (Scale, Eviction) keeps its kind in every version
             own_kind = attrs.kind.kind == info.kind and attrs.kind.group == info.group
             kind = GVK(info.group, info.version, info.kind) if own_kind else attrs.kind
             found.append((GVR(group, info.version, resource), kind))
-        found.sort(key=lambda pair: order.index(pair[0].version) if pair[0].version in order else len(order))
         return found
 
     def _attributes(self, request: AdmissionRequest) -> Attributes:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kruise.api.objects import clone
 from kruise.client.errors import ApiError, Conflict, TransportError
 from kruise.client.resources import PODS
 from kruise.client.rest import Client
@@ -125,8 +126,8 @@ def plan_condition(pod: Obj, ready: bool, now: dt.datetime, reason: str = "") ->
     """New status.conditions with InPlaceUpdateReady set (False also forces Ready False), or None
     when an equal condition is already there."""
     status = "True" if ready else "False"
-    conditions = copy.deepcopy((pod.get("status") or {}).get("conditions") or [])
-    for c in conditions:
+    current = (pod.get("status") or {}).get("conditions") or []
+    for c in current:  # checked before copying: this runs for every pod on every reconcile
         if (
             c.get("type") == INPLACE_UPDATE_READY
             and c.get("status") == status
@@ -134,10 +135,11 @@ def plan_condition(pod: Obj, ready: bool, now: dt.datetime, reason: str = "") ->
             and not c.get("message")
         ):
             return None
+    conditions = clone(current)
     new: Obj = {"type": INPLACE_UPDATE_READY, "status": status, "lastTransitionTime": format_time(now)}
     if reason:
         new["reason"] = reason
-    before = copy.deepcopy(conditions)
+    before = clone(conditions)
     set_condition(conditions, new)
     if not ready:
         force_ready_from_gates(pod, conditions, now)
@@ -261,7 +263,7 @@ def plan_update(
     pod: Obj, spec: UpdateSpec, now: dt.datetime, *, mutate: Callable[[Obj], None] | None = None
 ) -> tuple[Obj, list[Obj]]:
     """The pod object of the in-place UPDATE (§2.3 step 2) and the resize list to PATCH after it."""
-    new = copy.deepcopy(pod)
+    new = clone(pod)
     write_revision(new, spec.revision)
     if mutate is not None:
         mutate(new)
@@ -297,7 +299,7 @@ def plan_refresh(pod: Obj, now: dt.datetime) -> RefreshPlan:
         state = read_state(pod)
         if state is None:
             raise StateError(f"pod has {GRACE_KEY} but {STATE_KEY} not found")
-        new = copy.deepcopy(pod)
+        new = clone(pod)
         if not revision_matches(pod, spec.revision):
             # The pod moved to another revision meanwhile: forget this spec.
             remove_grace(new)
@@ -324,7 +326,7 @@ def plan_refresh(pod: Obj, now: dt.datetime) -> RefreshPlan:
                 container_ref_metadata=copy.deepcopy(state.next_container_ref_metadata),
                 update_env_from_metadata=state.update_env_from_metadata,
             )
-            new = copy.deepcopy(pod)
+            new = clone(pod)
             resize = apply_spec(new, batch, state, now)
             return RefreshPlan(pod=new, resize=resize)
 
@@ -402,7 +404,7 @@ class InPlaceControl:
                 written = await self._resize(written, plan.resize)
                 return RefreshResult(pod=written, delay=plan.delay)
             if plan.conditions is not None:
-                body = copy.deepcopy(current)
+                body = clone(current)
                 body.setdefault("status", {})["conditions"] = plan.conditions
                 try:
                     written = await self._client.update_status(PODS, body, namespace=ns)
@@ -421,7 +423,7 @@ class InPlaceControl:
             conditions = plan_condition(latest, False, self._clock(), START_REASON)
             if conditions is None:
                 return latest
-            body = copy.deepcopy(latest)
+            body = clone(latest)
             body.setdefault("status", {})["conditions"] = conditions
             try:
                 return await self._client.update_status(PODS, body, namespace=ns)

@@ -27,7 +27,7 @@ from kruise.client.rest import Client
 from kruise.control import lifecycle
 from kruise.control import pods as podutil
 from kruise.control.batch import run_limited
-from kruise.control.inplace import InPlaceControl, can_update_in_place
+from kruise.control.inplace import InPlaceControl, can_update_in_place, plan_refresh
 from kruise.control.lifecycle import LifecycleControl, apply_hook, is_hooked
 from kruise.control.revision import plan_revisions, revisions_to_prune
 
@@ -294,7 +294,17 @@ class CloneSetReconciler:
     async def _refresh_all(self, sync: Sync) -> bool:
         """Finish in-place updates, move lifecycle states along, back-fill pod-template-hash.
         Returns whether any pod was written (then this round updates nothing more)."""
-        return any(await run_limited(self._refresh_one(sync, pod) for pod in sync.pods))
+        # Planning is pure and cheap; only pods with something to write get a task.
+        busy = []
+        for pod in sync.pods:
+            plan = plan_refresh(pod, sync.now)
+            if plan.pod is not None or plan.conditions is not None:
+                busy.append(pod)
+            elif plan.delay is not None:
+                sync.requeue.append(plan.delay)
+            elif self._next_state(sync, pod) is not None or _lacks_template_hash(pod):
+                busy.append(pod)
+        return any(await run_limited(self._refresh_one(sync, pod) for pod in busy))
 
     async def _refresh_one(self, sync: Sync, pod: Obj) -> bool:
         modified = False
@@ -311,8 +321,8 @@ class CloneSetReconciler:
             mark = False if hook is not None and hook.mark_pod_not_ready else None
             pod = await self.actions.set_state(pod, state, mark_not_ready=mark)
             modified = True
-        value = podutil.labels(pod).get(podutil.REVISION_LABEL)
-        if value and podutil.POD_TEMPLATE_HASH_LABEL not in podutil.labels(pod):
+        if _lacks_template_hash(pod):
+            value = podutil.labels(pod)[podutil.REVISION_LABEL]
             patch = {"metadata": {"labels": {podutil.POD_TEMPLATE_HASH_LABEL: revision_hash(value)}}}
             await self.actions.patch_pod(pod, patch)
             modified = True
@@ -483,3 +493,9 @@ class CloneSetReconciler:
                 await self.client.delete(
                     CONTROLLER_REVISIONS, rev["metadata"]["name"], namespace=rev["metadata"]["namespace"]
                 )
+
+
+def _lacks_template_hash(pod: Obj) -> bool:
+    """Pods from before pod-template-hash was written get it back-filled."""
+    labels = podutil.labels(pod)
+    return bool(labels.get(podutil.REVISION_LABEL)) and podutil.POD_TEMPLATE_HASH_LABEL not in labels

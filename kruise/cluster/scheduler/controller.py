@@ -1,14 +1,17 @@
 """The scheduler loop: informers on Pods and Nodes, one worker, bind through pods/binding.
 
 One Pod is scheduled at a time (as kube-scheduler), so each decision sees the ones before it. A
-Pod is "assumed" on its node from the moment the binding is sent until the informer shows it
-bound, so the next decision counts it even while the cache lags. Pods that fit nowhere wait in
+Pod is "assumed" on its node from the moment of the decision until the informer shows it bound,
+so the next decision counts it even while the cache lags. As kube-scheduler's binding cycle, the
+bind request runs in the background (a bounded number at once): the next decision does not wait
+for the round trip. Pods that fit nowhere wait in
 `_unschedulable` and are retried when a node appears or changes, or when a Pod leaves a node;
 a slow periodic retry is the safety net.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime
@@ -29,6 +32,7 @@ log = logging.getLogger("kruise.cluster.scheduler")
 
 Obj = dict[str, Any]
 RETRY_UNSCHEDULABLE = 60.0  # seconds; events normally retry much sooner
+BINDS_IN_FLIGHT = 16
 
 
 def _now() -> str:
@@ -77,12 +81,19 @@ class Scheduler:
         self.nodes = informers.informer(NODES)
         self.controller = Controller("scheduler", self.reconcile, workers=1)
         self._assumed: dict[str, tuple[str, str]] = {}  # pod key -> (uid, node)
+        self._binds = asyncio.Semaphore(BINDS_IN_FLIGHT)
+        self._bind_tasks: set[asyncio.Task[None]] = set()
         self._unschedulable: set[str] = set()
         self.pods.add_handler(self._pod_added, self._pod_updated, self._pod_deleted)
         self.nodes.add_handler(self._node_added, self._node_updated, None)
 
     async def run(self) -> None:
-        await self.controller.run()
+        try:
+            await self.controller.run()
+        finally:
+            for task in list(self._bind_tasks):
+                task.cancel()
+            await asyncio.gather(*self._bind_tasks, return_exceptions=True)
 
     # ------------------------------------------------------------------ handlers: enqueue only
     def _wants(self, pod: Obj) -> bool:
@@ -158,12 +169,27 @@ class Scheduler:
             await self._set_condition(pod, "Unschedulable", decision.message)
             return Result(requeue_after=self.retry_unschedulable)
         self._unschedulable.discard(key)
-        await self._bind(key, pod, decision.node)
+        meta = pod["metadata"]
+        self._assumed[key] = (meta.get("uid", ""), decision.node)
+        await self._binds.acquire()  # back-pressure: at most BINDS_IN_FLIGHT unanswered binds
+        task = asyncio.create_task(self._bind(key, pod, decision.node))
+        self._bind_tasks.add(task)
+        task.add_done_callback(self._bind_tasks.discard)
         return None
 
     async def _bind(self, key: str, pod: Obj, node: str) -> None:
+        try:
+            await self._send_binding(key, pod, node)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            log.warning("event=bind_failed pod=%s node=%s error=%r", key, node, e)
+            self.controller.queue.add_rate_limited(key)
+        finally:
+            self._binds.release()
+
+    async def _send_binding(self, key: str, pod: Obj, node: str) -> None:
         meta = pod["metadata"]
-        self._assumed[key] = (meta.get("uid", ""), node)
         body = {
             "apiVersion": "v1",
             "kind": "Binding",

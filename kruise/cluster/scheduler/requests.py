@@ -52,8 +52,8 @@ def _max(into: Resources, other: Mapping[str, int]) -> None:
             into[k] = v
 
 
-# (uid, resourceVersion, non_zero) -> requests: a stored Pod's requests change only with a new
-# resourceVersion, and every decision sums the requests of every Pod on every node.
+# (uid, generation or resourceVersion, non_zero) -> requests: a stored Pod's requests change only
+# with a new spec, and every decision sums the requests of every Pod on every node.
 _CACHE: dict[tuple[str, str, bool], Resources] = {}
 _CACHE_LIMIT = 100_000
 
@@ -61,10 +61,11 @@ _CACHE_LIMIT = 100_000
 def pod_requests(pod: Obj, *, non_zero: bool = False) -> Resources:
     """The Pod's effective request; non_zero substitutes the scoring defaults for empty cpu/memory."""
     meta = pod.get("metadata") or {}
-    uid, rv = meta.get("uid"), meta.get("resourceVersion")
-    if not uid or not rv:
+    # generation moves only with the spec (status writes leave it), so it keys the cache better
+    uid, version = meta.get("uid"), meta.get("generation") or meta.get("resourceVersion")
+    if not uid or not version:
         return _compute(pod, non_zero)
-    key = (str(uid), str(rv), non_zero)
+    key = (str(uid), str(version), non_zero)
     cached = _CACHE.get(key)
     if cached is None:
         if len(_CACHE) >= _CACHE_LIMIT:

@@ -79,7 +79,7 @@ class PodReadinessReconciler:
         raise RuntimeError(f"pod {key}: KruisePodReady not written after {CONFLICT_RETRIES} conflicts")
 
 
-def register(manager: Manager, *, workers: int = 2) -> PodReadinessReconciler:
+def register(manager: Manager, *, workers: int = 16) -> PodReadinessReconciler:
     rec = PodReadinessReconciler(manager.client, manager.informers)
     ctl = Controller("podreadiness", rec.reconcile, workers=workers)
 

@@ -502,9 +502,11 @@ def _scatter_error(terms: list[ScatterTerm] | None) -> str | None:
     return None
 
 
-def _update_strategy_errors(strategy: CloneSetUpdateStrategy, replicas: int, path: str) -> list[FieldError]:
+def _update_strategy_errors(
+    strategy: CloneSetUpdateStrategy, replicas: int, path: str, allow_on_delete: bool = False
+) -> list[FieldError]:
     errs: list[FieldError] = []
-    if strategy.type not in UPDATE_STRATEGY_TYPES:
+    if strategy.type not in UPDATE_STRATEGY_TYPES and not (allow_on_delete and strategy.type == ON_DELETE):
         errs.append(
             invalid(
                 f"{path}.type",
@@ -606,7 +608,10 @@ def _pods_to_delete_errors(
 
 
 def _spec_errors(
-    cs: CloneSet, raw_spec: Mapping[str, Any], pods: Mapping[str, Obj | Exception] | None
+    cs: CloneSet,
+    raw_spec: Mapping[str, Any],
+    pods: Mapping[str, Obj | Exception] | None,
+    allow_on_delete: bool = False,
 ) -> list[FieldError]:
     spec = cs.spec
     errs: list[FieldError] = []
@@ -648,7 +653,7 @@ def _spec_errors(
         scale.pods_to_delete or [], pods, (cs.metadata or {}).get("uid"), "spec.scaleStrategy.podsToDelete"
     )
     errs += _update_strategy_errors(
-        spec.update_strategy or CloneSetUpdateStrategy(), replicas, "spec.updateStrategy"
+        spec.update_strategy or CloneSetUpdateStrategy(), replicas, "spec.updateStrategy", allow_on_delete
     )
     deadline = spec.progress_deadline_seconds
     if deadline is not None:
@@ -661,7 +666,10 @@ def _spec_errors(
 
 
 def validate_cloneset(
-    obj: Mapping[str, Any], *, pods: Mapping[str, Obj | Exception] | None = None
+    obj: Mapping[str, Any],
+    *,
+    pods: Mapping[str, Obj | Exception] | None = None,
+    allow_on_delete: bool = False,
 ) -> list[FieldError]:
     """CREATE validation of a (defaulted) CloneSet.
 
@@ -671,7 +679,7 @@ def validate_cloneset(
     cs, errs = parse_cloneset(obj)
     if cs is None:
         return errs
-    return _spec_errors(cs, obj.get("spec") or {}, pods)
+    return _spec_errors(cs, obj.get("spec") or {}, pods, allow_on_delete)
 
 
 MUTABLE_SPEC_FIELDS = (
@@ -735,7 +743,11 @@ def in_place_only_error(old_template_spec: Any, new_template_spec: Any) -> str |
 
 
 def validate_cloneset_update(
-    new: Mapping[str, Any], old: Mapping[str, Any], *, pods: Mapping[str, Obj | Exception] | None = None
+    new: Mapping[str, Any],
+    old: Mapping[str, Any],
+    *,
+    pods: Mapping[str, Obj | Exception] | None = None,
+    allow_on_delete: bool = False,
 ) -> list[FieldError]:
     """UPDATE validation: the immutable-spec rule, the InPlaceOnly template rule, then CREATE rules."""
     cs, errs = parse_cloneset(new)
@@ -752,4 +764,4 @@ def validate_cloneset_update(
         )
         if msg:
             errs.append(forbidden("spec", msg))
-    return errs + _spec_errors(cs, new_spec, pods)
+    return errs + _spec_errors(cs, new_spec, pods, allow_on_delete)

@@ -12,12 +12,11 @@ changed resource is RestartContainer, where that container alone is restarted.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
+
+from kruise.api.quantity import amount
 
 Obj = dict[str, Any]
 Amounts = dict[str, int]
@@ -28,23 +27,6 @@ CONDITIONS = (PENDING, IN_PROGRESS)
 INFEASIBLE = "Infeasible"
 DEFERRED = "Deferred"
 RESIZABLE = ("cpu", "memory")
-
-_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|([numkKMGTPE]|[KMGTPE]i)?)$")
-_SUFFIX = {"": 1, "n": Fraction(1, 10**9), "u": Fraction(1, 10**6), "m": Fraction(1, 1000)}
-_SUFFIX.update({s: 10 ** (3 * (i + 1)) for i, s in enumerate("kMGTPE")})
-_SUFFIX.update({s + "i": 2 ** (10 * (i + 1)) for i, s in enumerate("KMGTPE")})
-
-
-def amount(name: str, raw: Any) -> int:
-    """A quantity as the integer kube compares: millicores for cpu, whole units otherwise."""
-    m = _QUANTITY.match(str(raw).strip())
-    if m is None:
-        return 0  # the API server validated what it stored
-    number, exponent, suffix = m.groups()
-    value = Fraction(number) * (
-        Fraction(10) ** int(exponent[1:]) if exponent else _SUFFIX.get(suffix or "", 0)
-    )
-    return math.ceil(value * 1000) if name == "cpu" else math.ceil(value)
 
 
 def container_resources(container: Obj) -> Obj:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kruise.api.cloneset import (
     GROUP,
+    ON_DELETE,
     PLURAL,
     VERSION,
     default_cloneset,
@@ -82,13 +83,19 @@ def validating_handler(get_pod: GetPod) -> Handler:
         obj = request.get("object")
         if not isinstance(obj, dict):
             return deny("the CloneSet object is missing", code=400, reason="")
+        # OnDelete exists only in the v1beta1 shape: allowed when the request came as v1beta1 (and
+        # was converted for this v1alpha1 webhook) or the object already had it.
+        from_beta = (request.get("requestKind") or {}).get("version") == "v1beta1"
         if operation == "CREATE":
-            errs = validate_cloneset(obj, pods=await lookup(obj, None))
+            errs = validate_cloneset(obj, pods=await lookup(obj, None), allow_on_delete=from_beta)
         elif operation == "UPDATE":
             old = request.get("oldObject")
             if not isinstance(old, dict):
                 return deny("the old CloneSet object is missing", code=400, reason="")
-            errs = validate_cloneset_update(obj, old, pods=await lookup(obj, old))
+            was = ((old.get("spec") or {}).get("updateStrategy") or {}).get("type") == ON_DELETE
+            errs = validate_cloneset_update(
+                obj, old, pods=await lookup(obj, old), allow_on_delete=from_beta or was
+            )
         return deny(aggregate(errs), code=422, reason="") if errs else allow()
 
     return validate

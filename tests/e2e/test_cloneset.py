@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
-import time
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,21 +18,6 @@ pytestmark = pytest.mark.e2e
 Obj = dict[str, Any]
 REVISION = "controller-revision-hash"
 STATE = "lifecycle.apps.kruise.io/state"
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
-    up = Up(tmp_path_factory.mktemp("cloneset") / "cluster", f"cs-{os.getpid()}-{time.time_ns()}")
-    yield up
-    up.stop()
-
-
-@pytest.fixture
-def ns(cluster: Up) -> Iterator[str]:
-    name = "cs-" + uuid.uuid4().hex[:6]
-    cluster.kubectl("create", "namespace", name)
-    yield name
-    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
 def cloneset(name: str, replicas: int, image: str = "busybox:1.36", **spec: Any) -> Obj:
@@ -555,3 +536,78 @@ def test_cpu_change_resizes_in_place_and_a_qos_change_recreates(cluster: Up, ns:
     apply(cluster, ns, cs)
     wait_status(cluster, ns, "fit", updatedReplicas=2, updatedReadyReplicas=2, readyReplicas=2, replicas=2)
     assert not {p["metadata"]["uid"] for p in pods(cluster, ns, "fit")} & set(before)
+
+
+# ---------------------------------------------------------------------------- paused, OnDelete, history
+def set_image(up: Up, ns: str, name: str, image: str) -> None:
+    patch = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": image}]
+    up.kubectl(
+        "patch", "clonesets.v1alpha1.apps.kruise.io", name, "-n", ns, "--type=json", "-p", json.dumps(patch)
+    )
+
+
+def revision_names(up: Up, ns: str) -> set[str]:
+    return {r["metadata"]["name"] for r in up.get("controllerrevisions", "-n", ns)["items"]}
+
+
+def test_paused_holds_the_rollout_and_history_is_truncated(cluster: Up, ns: str) -> None:
+    cs = cloneset(
+        "hist", 2, revisionHistoryLimit=1, updateStrategy={"type": "InPlaceIfPossible", "paused": True}
+    )
+    apply(cluster, ns, cs)
+    first = wait_status(cluster, ns, "hist", readyReplicas=2)["updateRevision"]
+    set_image(cluster, ns, "hist", "busybox:1.37")
+    st = wait_status(cluster, ns, "hist", observedGeneration=2)
+    assert st["updateRevision"] != first and st["updatedReplicas"] == 0 and st["currentRevision"] == first
+    assert {p["metadata"]["labels"][REVISION] for p in pods(cluster, ns, "hist")} == {first}
+    cluster.kubectl(
+        "patch", "clonesets.v1alpha1.apps.kruise.io", "hist", "-n", ns, "--type=merge",
+        "-p", '{"spec":{"updateStrategy":{"paused":false}}}',
+    )  # fmt: skip
+    second = wait_status(cluster, ns, "hist", updatedReadyReplicas=2, readyReplicas=2)["updateRevision"]
+    set_image(cluster, ns, "hist", "busybox:1.38")
+    third = wait_status(cluster, ns, "hist", updatedReadyReplicas=2, readyReplicas=2, observedGeneration=4)
+    # current = update = third; one revision of history (the second); the first is pruned
+    cluster.wait_for(
+        lambda: revision_names(cluster, ns) == {third["updateRevision"], second}, "history pruned"
+    )
+    assert first not in revision_names(cluster, ns)
+
+
+def test_v1beta1_on_delete_updates_only_pods_that_are_deleted(cluster: Up, ns: str) -> None:
+    beta = cloneset("ondel", 2)
+    beta["apiVersion"] = "apps.kruise.io/v1beta1"
+    beta["spec"]["updateStrategy"] = {"type": "OnDelete"}
+    apply(cluster, ns, beta)
+    first = wait_status(cluster, ns, "ondel", readyReplicas=2)["updateRevision"]
+    set_image(cluster, ns, "ondel", "busybox:1.37")
+    st = wait_status(cluster, ns, "ondel", observedGeneration=2)
+    assert st["updateRevision"] != first and st["updatedReplicas"] == 0
+    victim = sorted(p["metadata"]["name"] for p in pods(cluster, ns, "ondel"))[0]
+    cluster.kubectl("delete", "pod", victim, "-n", ns, "--wait=false")
+    st = wait_status(cluster, ns, "ondel", updatedReplicas=1, readyReplicas=2, replicas=2)
+    revisions = sorted(p["metadata"]["labels"][REVISION] for p in pods(cluster, ns, "ondel"))
+    assert revisions == sorted([first, st["updateRevision"]])
+
+
+def test_disable_pvc_reuse_gives_a_replacement_fresh_claims(cluster: Up, ns: str) -> None:
+    claim = {
+        "metadata": {"name": "data"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    }
+    cs = cloneset("fresh", 2, volumeClaimTemplates=[claim], scaleStrategy={"disablePVCReuse": True})
+    apply(cluster, ns, cs)
+    wait_status(cluster, ns, "fresh", readyReplicas=2)
+    pod = pods(cluster, ns, "fresh")[0]
+    old_id = pod["metadata"]["labels"]["apps.kruise.io/cloneset-instance-id"]
+    cluster.kubectl("delete", "pod", pod["metadata"]["name"], "-n", ns, "--wait=false")
+
+    def claims() -> set[str]:
+        return {c["metadata"]["name"] for c in cluster.get("pvc", "-n", ns)["items"]}
+
+    def settled() -> bool:
+        now = pods(cluster, ns, "fresh")
+        ids = {p["metadata"]["labels"]["apps.kruise.io/cloneset-instance-id"] for p in now}
+        return len(now) == 2 and old_id not in ids and claims() == {f"data-fresh-{i}" for i in ids}
+
+    cluster.wait_for(settled, "a replacement with a new id and only live claims")

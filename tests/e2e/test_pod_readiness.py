@@ -7,14 +7,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.cluster import Up
+from tests.e2e.test_cloneset import apply, cloneset, pods
 
 pytestmark = pytest.mark.e2e
 
@@ -24,39 +22,6 @@ GATE = {"conditionType": "KruisePodReady"}
 PRE_DELETE_KEY = '[{"userAgent":"Lifecycle","key":"preDeleteHook"}]'
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
-    up = Up(tmp_path_factory.mktemp("podready") / "cluster", f"pr-{os.getpid()}-{time.time_ns()}")
-    yield up
-    up.stop()
-
-
-@pytest.fixture
-def ns(cluster: Up) -> Iterator[str]:
-    name = "pr-" + uuid.uuid4().hex[:6]
-    cluster.kubectl("create", "namespace", name)
-    yield name
-    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
-
-
-def cloneset(name: str, replicas: int, **spec: Any) -> Obj:
-    template_labels = {"app": name, **spec.pop("template_labels", {})}
-    return {
-        "apiVersion": "apps.kruise.io/v1alpha1",
-        "kind": "CloneSet",
-        "metadata": {"name": name},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": template_labels},
-                "spec": {"containers": [{"name": "main", "image": "busybox:1.36"}]},
-            },
-            **spec,
-        },
-    }
-
-
 def plain_pod(name: str) -> Obj:
     return {
         "apiVersion": "v1",
@@ -64,15 +29,6 @@ def plain_pod(name: str) -> Obj:
         "metadata": {"name": name},
         "spec": {"containers": [{"name": "main", "image": "busybox:1.36"}]},
     }
-
-
-def apply(up: Up, ns: str, obj: Obj) -> None:
-    up.kubectl("apply", "-n", ns, "-f", "-", input=json.dumps(obj))
-
-
-def pods(up: Up, ns: str, app: str) -> list[Obj]:
-    items = up.get("pods", "-n", ns, "-l", f"app={app}")["items"]
-    return [p for p in items if not p["metadata"].get("deletionTimestamp")]
 
 
 def condition(pod: Obj, ctype: str) -> Obj | None:

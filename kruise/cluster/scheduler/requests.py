@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import quantity
+from kruise.api.quantity import amount
 
 Obj = dict[str, Any]
 Resources = dict[str, int]
@@ -27,7 +27,7 @@ _IGNORED = frozenset({PODS})  # not a request: the pod count is checked on its o
 
 
 def to_amount(name: str, raw: Any) -> int:
-    return quantity.milli_value(raw) if name == CPU else quantity.value(raw)
+    return amount(name, raw)
 
 
 def _container_requests(container: Obj, non_zero: bool) -> Resources:

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from kruise.api.jsondiff import json_patch
+from kruise.api.quantity import parse_quantity
 
 Obj = dict[str, Any]
 
@@ -92,43 +93,6 @@ class UpdateSpec:
 
 
 # -- quantities and QoS ---------------------------------------------------------------------------------
-
-_SUFFIX: dict[str, Fraction] = {
-    "n": Fraction(1, 10**9),
-    "u": Fraction(1, 10**6),
-    "m": Fraction(1, 1000),
-    "": Fraction(1),
-    "k": Fraction(10**3),
-    "M": Fraction(10**6),
-    "G": Fraction(10**9),
-    "T": Fraction(10**12),
-    "P": Fraction(10**15),
-    "E": Fraction(10**18),
-    "Ki": Fraction(2**10),
-    "Mi": Fraction(2**20),
-    "Gi": Fraction(2**30),
-    "Ti": Fraction(2**40),
-    "Pi": Fraction(2**50),
-    "Ei": Fraction(2**60),
-}
-_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$")
-
-
-def parse_quantity(value: Any) -> Fraction:
-    """A Kubernetes quantity ("500m", "1Gi", "1e3", 2) as an exact number; ValueError when malformed."""
-    if isinstance(value, bool):
-        raise ValueError(f"invalid quantity {value!r}")
-    if isinstance(value, int | float):
-        return Fraction(str(value))
-    m = _QUANTITY.match(str(value).strip())
-    if not m:
-        raise ValueError(f"invalid quantity {value!r}")
-    number, exponent, suffix = m.groups()
-    base = Fraction(number)
-    if exponent:
-        return base * Fraction(10) ** int(exponent[1:])
-    return base * _SUFFIX[suffix or ""]
-
 
 def _positive(resources: Obj | None, key: str) -> dict[str, Fraction]:
     out: dict[str, Fraction] = {}

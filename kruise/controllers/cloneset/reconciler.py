@@ -34,7 +34,7 @@ from kruise.control.revision import plan_revisions, revisions_to_prune
 from . import status as statusmod
 from .actions import CloneSetActions
 from .plan import DiffInputs, calculate_diff, count_pods
-from .pods import instance_id, new_instance_ids, revision_hash
+from .pods import instance_id, is_specified_delete, new_instance_ids, revision_hash
 from .scale import plan_scale
 from .update import plan_update
 
@@ -71,8 +71,7 @@ class Sync:
         return podutil.revision_matches(pod, self.update_revision["metadata"]["name"])
 
     def is_specified_delete(self, pod: Obj) -> bool:
-        names = self.spec.scale_strategy.pods_to_delete or ()
-        return podutil.SPECIFIED_DELETE_LABEL in podutil.labels(pod) or pod["metadata"]["name"] in names
+        return is_specified_delete(pod, self.spec.scale_strategy.pods_to_delete or ())
 
 
 class CloneSetReconciler:

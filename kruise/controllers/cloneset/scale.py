@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +31,8 @@ class ScalePlan:
 def plan_scale(
     diff: Diff,
     pods: list[Obj],
-    is_new: Any,
-    is_specified_delete: Any,
+    is_new: Callable[[Obj], bool],
+    is_specified_delete: Callable[[Obj], bool],
     lifecycle: Lifecycle | None,
     now: dt.datetime,
     min_ready_seconds: int = 0,

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from kruise.api.quantity import milli_value, value
 from kruise.cluster.scheduler import plan
 from kruise.cluster.scheduler.plan import Status
 from kruise.cluster.scheduler.predicates import effective_taints, requirement_matches, term_matches
-from kruise.cluster.scheduler.quantity import milli_value, value
 from kruise.cluster.scheduler.requests import pod_requests
 
 Obj = dict[str, Any]

@@ -165,3 +165,48 @@ async def test_wrong_types_are_named_not_crashed_on() -> None:
 async def test_delete_is_not_validated() -> None:
     decision = await validating_handler(no_pods)(request("DELETE", {"metadata": {"name": "web"}}))
     assert decision.allowed
+
+
+def test_on_delete_is_accepted_only_from_the_v1beta1_shape():
+    import asyncio
+
+    from kruise.webhooks.cloneset import validating_handler
+
+    async def no_pods(namespace: str, name: str) -> dict:
+        raise AssertionError("no pod lookups expected")
+
+    handler = validating_handler(no_pods)
+    obj = {
+        "apiVersion": "apps.kruise.io/v1alpha1",
+        "kind": "CloneSet",
+        "metadata": {"name": "x", "namespace": "ns"},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"a": "b"}},
+            "template": {
+                "metadata": {"labels": {"a": "b"}},
+                "spec": {"containers": [{"name": "c", "image": "i"}]},
+            },
+            "scaleStrategy": {},
+            "updateStrategy": {"type": "OnDelete", "partition": 0, "maxUnavailable": "20%", "maxSurge": 0},
+            "revisionHistoryLimit": 10,
+        },
+    }
+
+    def review(version: str, operation: str = "CREATE", old: dict | None = None) -> dict:
+        req = {
+            "uid": "1",
+            "operation": operation,
+            "object": obj,
+            "kind": {"group": "apps.kruise.io", "version": "v1alpha1", "kind": "CloneSet"},
+            "requestKind": {"group": "apps.kruise.io", "version": version, "kind": "CloneSet"},
+        }
+        if old is not None:
+            req["oldObject"] = old
+        return req
+
+    assert asyncio.run(handler(review("v1beta1"))).allowed
+    denied = asyncio.run(handler(review("v1alpha1")))
+    assert not denied.allowed and "spec.updateStrategy.type" in denied.message
+    # an object that already is OnDelete may be changed through v1alpha1 (e.g. kubectl scale)
+    assert asyncio.run(handler(review("v1alpha1", "UPDATE", old=obj))).allowed

@@ -99,19 +99,24 @@ class CloneSetUpdateStrategy(KruiseModel):
     )
 
 
-class CloneSetSpec(KruiseModel):
-    """CloneSetSpec defines the desired state of CloneSet"""
+class CloneSetSpecCommon(KruiseModel):
+    """The spec fields v1alpha1 and v1beta1 share; only the strategies differ."""
 
     replicas: Int32 | None = None
     selector: LabelSelectorDict
     template: Schemaless
     volume_claim_templates: SchemalessList | None = Field(default=None, alias="volumeClaimTemplates")
-    scale_strategy: CloneSetScaleStrategy | None = Field(default=None, alias="scaleStrategy")
-    update_strategy: CloneSetUpdateStrategy | None = Field(default=None, alias="updateStrategy")
     revision_history_limit: Int32 | None = Field(default=None, alias="revisionHistoryLimit")
     min_ready_seconds: Int32 | None = Field(default=None, alias="minReadySeconds")
     lifecycle: Lifecycle | None = None
     progress_deadline_seconds: Int32 | None = Field(default=None, alias="progressDeadlineSeconds")
+
+
+class CloneSetSpec(CloneSetSpecCommon):
+    """CloneSetSpec defines the desired state of CloneSet"""
+
+    scale_strategy: CloneSetScaleStrategy | None = Field(default=None, alias="scaleStrategy")
+    update_strategy: CloneSetUpdateStrategy | None = Field(default=None, alias="updateStrategy")
 
 
 class CloneSetCondition(KruiseModel):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .cloneset import CloneSetStatus
-from .crd import Int32, IntOrString, LabelSelectorDict, ObjectMetaDict, Schemaless, SchemalessList
-from .lifecycle import KruiseModel, Lifecycle
+from .cloneset import CloneSetSpecCommon, CloneSetStatus
+from .crd import Int32, IntOrString, ObjectMetaDict
+from .lifecycle import KruiseModel
 from .ordering import ScatterTerm, UpdatePriorityStrategy
 
 VERSION = "v1beta1"
@@ -56,19 +56,11 @@ class CloneSetUpdateStrategy(KruiseModel):
     rolling_update: RollingUpdateCloneSetStrategy | None = Field(default=None, alias="rollingUpdate")
 
 
-class CloneSetSpec(KruiseModel):
+class CloneSetSpec(CloneSetSpecCommon):
     """CloneSetSpec defines the desired state of CloneSet"""
 
-    replicas: Int32 | None = None
-    selector: LabelSelectorDict
-    template: Schemaless
-    volume_claim_templates: SchemalessList | None = Field(default=None, alias="volumeClaimTemplates")
     scale_strategy: CloneSetScaleStrategy | None = Field(default=None, alias="scaleStrategy")
     update_strategy: CloneSetUpdateStrategy | None = Field(default=None, alias="updateStrategy")
-    revision_history_limit: Int32 | None = Field(default=None, alias="revisionHistoryLimit")
-    min_ready_seconds: Int32 | None = Field(default=None, alias="minReadySeconds")
-    lifecycle: Lifecycle | None = None
-    progress_deadline_seconds: Int32 | None = Field(default=None, alias="progressDeadlineSeconds")
 
 
 class CloneSet(KruiseModel):

@@ -220,9 +220,12 @@ class PodWorker:
         changed = self._refresh_specs()
         grace = float(self.spec.get("terminationGracePeriodSeconds", 30))
         if changed:
-            for r in changed:
-                self._event("Normal", "Killing", f"Container {r.name} definition changed, will be restarted")
-            await asyncio.gather(*(self._kill(r, grace) for r in changed))
+            await asyncio.gather(
+                *(
+                    self._kill(r, grace, f"Container {r.name} definition changed, will be restarted")
+                    for r in changed
+                )
+            )
         await self._sync_resize(grace)
         wakes: list[float] = []
         restart = self.spec.get("restartPolicy") or "Always"
@@ -433,8 +436,9 @@ class PodWorker:
             self.applied[r.name] = target
         for r in restart:
             r.restart_now = True
-            self._event("Normal", "Killing", f"Container {r.name} resize requires restart")
-        await asyncio.gather(*(self._kill(r, grace) for r in restart))
+        await asyncio.gather(
+            *(self._kill(r, grace, f"Container {r.name} resize requires restart") for r in restart)
+        )
         self.resizing = False
 
     def allocated_requests(self) -> Amounts:
@@ -477,13 +481,11 @@ class PodWorker:
             elif kind == "startupProbe" and outcome.ok:
                 self._on_started(r, ctx)
             elif not outcome.ok:  # liveness or startup failed: restart the container
-                self._event(
-                    "Normal", "Killing", f"Container {r.name} failed {kind[:-5]} probe, will be restarted"
-                )
                 grace = r.spec[kind].get("terminationGracePeriodSeconds")
                 if grace is None:
                     grace = self.spec.get("terminationGracePeriodSeconds", 30)
-                self._spawn(self._kill(r, float(grace)), f"kill:{self.key}/{r.name}")
+                why = f"Container {r.name} failed {kind[:-5]} probe, will be restarted"
+                self._spawn(self._kill(r, float(grace), why), f"kill:{self.key}/{r.name}")
 
         r.probes.append(asyncio.create_task(probe_loop(kind, r.spec[kind], ctx, on_result)))
 
@@ -498,12 +500,13 @@ class PodWorker:
         r.exited.set()
         self.wake()
 
-    async def _kill(self, r: ContainerRecord, grace: float) -> None:
-        """preStop, SIGTERM, SIGKILL once the grace period is over. Concurrent calls share one kill."""
+    async def _kill(self, r: ContainerRecord, grace: float, why: str = "") -> None:
+        """preStop, SIGTERM, SIGKILL once the grace period is over. Concurrent calls share one kill.
+        One Killing event, saying why when there is a reason (as the kubelet's killContainer)."""
         if r.killing is None:
             if not r.running:
                 return
-            r.killing = asyncio.create_task(self._do_kill(r, grace))
+            r.killing = asyncio.create_task(self._do_kill(r, grace, why))
         task = r.killing
         try:
             await asyncio.shield(task)
@@ -511,11 +514,11 @@ class PodWorker:
             if task.done() and r.killing is task:
                 r.killing = None
 
-    async def _do_kill(self, r: ContainerRecord, grace: float) -> None:
+    async def _do_kill(self, r: ContainerRecord, grace: float, why: str) -> None:
         inst = r.current
         assert inst is not None
         began = time.monotonic()
-        self._event("Normal", "Killing", f"Stopping container {r.name}")
+        self._event("Normal", "Killing", why or f"Stopping container {r.name}")
         if r.post_started:
             env = await self._env_quiet(r)
             outcome = await run_pre_stop(r.spec, self._action_ctx(r, env), grace)

@@ -296,6 +296,17 @@ def test_image_change_restarts_only_that_container(
     old_a, new_a = cstatus(before, "a"), cstatus(after, "a")
     assert new_a["containerID"] == old_a["containerID"] and new_a["restartCount"] == 0
     assert new_a["state"]["running"]["startedAt"] == old_a["state"]["running"]["startedAt"]
+
+    def killing() -> list[str]:
+        r = api(apiserver, "GET", f"/api/v1/namespaces/{namespace}/events")
+        items = r.json()["items"]
+        return [
+            e["message"] for e in items if e["reason"] == "Killing" and e["involvedObject"]["name"] == "two"
+        ]
+
+    # one Killing event, saying why, as the kubelet (events are written in the background)
+    wait_for("the Killing event", lambda: killing())
+    assert killing() == ["Container b definition changed, will be restarted"]
     delete_and_wait(apiserver, namespace, "two", marker)
 
 

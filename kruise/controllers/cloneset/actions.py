@@ -21,7 +21,7 @@ from kruise.client.resources import PODS, PVCS
 from kruise.client.rest import Client
 from kruise.control import pods as podutil
 from kruise.control.batch import run_limited
-from kruise.control.lifecycle import LifecycleControl, is_hooked
+from kruise.control.lifecycle import LifecycleControl, needs_preparing_delete
 
 from .pods import instance_id, new_pod, new_pvcs
 
@@ -95,7 +95,7 @@ class CloneSetActions:
         hook = lifecycle.pre_delete if lifecycle else None
 
         async def one(pod: Obj) -> bool:
-            if hook is not None and is_hooked(hook, pod):
+            if hook is not None and needs_preparing_delete(lifecycle, pod):
                 if podutil.lifecycle_state(pod) == "PreparingDelete":
                     return False  # still held by the hook
                 mark = True if hook.mark_pod_not_ready else None

@@ -55,9 +55,6 @@ class Diff:
     use_surge_old: int = 0
     total_unavailable: int = 0
 
-    def is_empty(self) -> bool:
-        return self == Diff(total_unavailable=self.total_unavailable)
-
 
 def is_pod_available(pod: Obj, min_ready_seconds: int, now: dt.datetime) -> bool:
     """Available for CloneSet accounting: lifecycle ""/Normal, ready long enough, in-place update done."""

@@ -353,10 +353,10 @@ class CloneSetReconciler:
             lc = spec.lifecycle
             hook = lc.in_place_update if lc else None
             state = podutil.lifecycle_state(pod)
-            if state in ("", "PreparingNormal", "Normal"):
-                if hook is not None and is_hooked(hook, pod):
+            if state in ("", lifecycle.PREPARING_NORMAL, lifecycle.NORMAL):
+                if hook is not None and lifecycle.needs_preparing_update(lc, pod):
                     await self.actions.set_state(
-                        pod, "PreparingUpdate", mark_not_ready=hook.mark_pod_not_ready or None
+                        pod, lifecycle.PREPARING_UPDATE, mark_not_ready=hook.mark_pod_not_ready or None
                     )
                     return
             elif state == "Updated":

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
+from kruise.api.objects import json_kind
+
 from .crd import (
     SCHEMA_REQUIRED,
     Int32,
@@ -206,7 +208,7 @@ def parse_errors(exc: ValidationError) -> list[FieldError]:
         expected = "integer,string" if _is_int_or_string(e["loc"]) else _KUBE_TYPES.get(etype)
         value = e.get("input")
         if expected is not None:  # worded as the API server's schema check words it
-            kind = _json_kind(value)
+            kind = json_kind(value)
             errs.append(
                 type_invalid(path, kind, f"{path} in body must be of type {expected}: {go_quote(kind)}")
             )
@@ -219,22 +221,6 @@ def parse_errors(exc: ValidationError) -> list[FieldError]:
 
 def _is_int_or_string(loc: tuple[Any, ...]) -> bool:
     return bool(loc) and loc[-1] in ("int", "str")
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
 
 
 def parse_cloneset(obj: Mapping[str, Any]) -> tuple[CloneSet | None, list[FieldError]]:

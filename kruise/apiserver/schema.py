@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from kruise.api.objects import json_kind
 from kruise.apiserver.errors import FieldError, go_float
 
 __all__ = ["apply_defaults", "check_structural", "go_float", "prune", "validate"]
@@ -73,25 +74,6 @@ def _types(schema: dict) -> list[str]:
     if not t:
         return []
     return [t] if isinstance(t, str) else list(t)
-
-
-def _kind(data: Any) -> str:
-    """JSON kind of a value, as kube-openapi infers it from the Go type."""
-    if data is None:
-        return "null"
-    if isinstance(data, bool):
-        return "boolean"
-    if isinstance(data, int):
-        return "integer"
-    if isinstance(data, float):
-        return "number"
-    if isinstance(data, str):
-        return "string"
-    if isinstance(data, list):
-        return "array"
-    if isinstance(data, dict):
-        return "object"
-    return ""
 
 
 def _is_json_integer(f: float) -> bool:
@@ -254,7 +236,7 @@ class _Validator:
         fmt = schema.get("format", "") or ""
         if not types and not fmt:
             return []
-        kind = _kind(data)
+        kind = json_kind(data)
         if data is None:
             if types and "null" not in types and not schema.get("nullable"):
                 return [self.type_invalid(path, ",".join(types), "null")]
@@ -500,7 +482,7 @@ class _Validator:
             return self.check_type(schema, data, path) + self.check_enum(schema, data, path)
         errs = self.check_type(schema, data, path)
         errs += self.check_composition(schema, data, path)
-        kind = _kind(data)
+        kind = json_kind(data)
         if kind == "string":
             errs += self.check_string(schema, data, path)
             errs += self.check_format(schema, data, path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 Obj = dict[str, Any]
@@ -58,8 +58,15 @@ def supported_fields(group: str, resource: str) -> tuple[str, ...]:
     return ("metadata.name", "metadata.namespace", *_EXTRA.get((group, resource), ()))
 
 
-def field_getter(group: str, resource: str) -> Callable[[Obj], dict[str, str]]:
+def field_getter(
+    group: str, resource: str, wanted: Iterable[str] | None = None
+) -> Callable[[Obj], dict[str, str]]:
+    """The object's selectable fields; with `wanted`, only those (a watch evaluates its selector on
+    every event, so a node's spec.nodeName watch should not compute a dozen other fields)."""
     names = supported_fields(group, resource)
+    if wanted is not None:
+        keep = set(wanted)
+        names = tuple(n for n in names if n in keep)
 
     def fields(obj: Obj) -> dict[str, str]:
         out = {n: _get(obj, n) for n in names}

@@ -122,7 +122,7 @@ class ResourceHandlers:
             for f in sorted(fsel.fields()):
                 if f not in known:
                     raise errors.bad_request(f"field label not supported: {f}")
-            getter = field_getter(info.group, info.resource)
+            getter = field_getter(info.group, info.resource, fsel.fields())
             checks.append(lambda o: fsel.matches(getter(o)))
         if not checks:
             return None

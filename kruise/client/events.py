@@ -1,8 +1,11 @@
-"""core/v1 Event recorder with client-go style aggregation.
+"""core/v1 Event recorder with client-go style aggregation and spam filtering.
 
 Recording never blocks a reconcile: events go to a bounded queue and a background task writes
 them. The same (object, type, reason, message) within the aggregation window bumps `count` and
-`lastTimestamp` on the existing Event instead of creating another.
+`lastTimestamp` on the existing Event instead of creating another. As client-go's
+EventSourceObjectSpamFilter, each (source, involved object) has a token bucket of 25 events
+refilled at one per 5 minutes: a controller creating a thousand Pods records the first 25
+SuccessfulCreate events on its workload and drops the rest instead of flooding the API server.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -18,6 +23,9 @@ log = logging.getLogger("kruise.events")
 
 Obj = dict[str, Any]
 AGGREGATION_WINDOW = 600.0  # seconds, as client-go's event correlator
+SPAM_BURST = 25  # client-go's defaultSpamBurst
+SPAM_QPS = 1 / 300  # client-go's defaultSpamQPS: one more event per object every 5 minutes
+CACHE_SIZE = 4096  # client-go's maxLruCacheEntries
 _QUEUE_LIMIT = 1000
 
 
@@ -46,13 +54,24 @@ def involved_object(obj: Obj) -> Obj:
 
 
 class EventRecorder:
-    def __init__(self, sink: EventSink, component: str, host: str = "") -> None:
+    def __init__(
+        self,
+        sink: EventSink,
+        component: str,
+        host: str = "",
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.sink = sink
         self.component = component
         self.host = host
+        self.clock = clock
         self._queue: asyncio.Queue[tuple[Obj, str, str, str]] = asyncio.Queue(_QUEUE_LIMIT)
         # aggregation key -> (event namespace, event name, count, first seen monotonic)
-        self._seen: dict[tuple[str, str, str, str, str], tuple[str, str, int, float]] = {}
+        self._seen: OrderedDict[tuple[str, str, str, str, str], tuple[str, str, int, float]] = OrderedDict()
+        # involved object -> (tokens, last refill monotonic)
+        self._buckets: OrderedDict[tuple[str, ...], tuple[float, float]] = OrderedDict()
+        self.dropped = 0
         self._task: asyncio.Task[None] | None = None
 
     def event(self, obj: Obj, type_: str, reason: str, message: str) -> None:
@@ -87,16 +106,39 @@ class EventRecorder:
             finally:
                 self._queue.task_done()
 
+    def _allowed(self, ref: Obj) -> bool:
+        """The spam filter: take a token from the involved object's bucket."""
+        key = (
+            ref.get("apiVersion", ""),
+            ref.get("kind", ""),
+            ref.get("namespace", ""),
+            ref["name"],
+            ref["uid"],
+        )
+        now = self.clock()
+        tokens, last = self._buckets.pop(key, (float(SPAM_BURST), now))
+        tokens = min(float(SPAM_BURST), tokens + (now - last) * SPAM_QPS)
+        allowed = tokens >= 1
+        self._buckets[key] = (tokens - 1 if allowed else tokens, now)
+        if len(self._buckets) > CACHE_SIZE:
+            self._buckets.popitem(last=False)
+        return allowed
+
     async def _write(self, obj: Obj, type_: str, reason: str, message: str) -> None:
         ref = involved_object(obj)
+        if not self._allowed(ref):
+            self.dropped += 1
+            log.debug("event=event_spam_filtered reason=%s object=%s", reason, ref["name"])
+            return
         namespace = ref.get("namespace") or "default"
         key = (namespace, ref["uid"] or ref["name"], type_, reason, message)
         stamp = _now()
         seen = self._seen.get(key)
-        if seen is not None and time.monotonic() - seen[3] < AGGREGATION_WINDOW:
+        if seen is not None and self.clock() - seen[3] < AGGREGATION_WINDOW:
             ns, name, count, first = seen
             await self.sink.patch_event(ns, name, {"count": count + 1, "lastTimestamp": stamp})
             self._seen[key] = (ns, name, count + 1, first)
+            self._seen.move_to_end(key)
             return
         name = f"{ref['name']}.{time.time_ns():x}"
         event = {
@@ -115,4 +157,6 @@ class EventRecorder:
             "reportingInstance": self.host,
         }
         await self.sink.create_event(namespace, event)
-        self._seen[key] = (namespace, name, 1, time.monotonic())
+        self._seen[key] = (namespace, name, 1, self.clock())
+        if len(self._seen) > CACHE_SIZE:
+            self._seen.popitem(last=False)

@@ -88,14 +88,19 @@ class CloneSetScaleStrategy(KruiseModel):
     disable_pvc_reuse: bool | None = Field(default=None, alias="disablePVCReuse")
 
 
-class CloneSetUpdateStrategy(KruiseModel):
-    type: str | None = None
+class RollingFields(KruiseModel):
+    """Rollout fields both versions share (v1alpha1 updateStrategy, v1beta1 rollingUpdate)."""
+
     partition: IntOrString | None = None
     max_unavailable: IntOrString | None = Field(default=None, alias="maxUnavailable")
     max_surge: IntOrString | None = Field(default=None, alias="maxSurge")
     paused: bool | None = None
     priority_strategy: UpdatePriorityStrategy | None = Field(default=None, alias="priorityStrategy")
     scatter_strategy: list[ScatterTerm] | None = Field(default=None, alias="scatterStrategy")
+
+
+class CloneSetUpdateStrategy(RollingFields):
+    type: str | None = None
     in_place_update_strategy: InPlaceUpdateStrategy | None = Field(
         default=None, alias="inPlaceUpdateStrategy"
     )

@@ -99,15 +99,21 @@ def _put(d: Obj, key: str, value: Any) -> None:
         d[key] = value
 
 
-def to_v1beta1(obj: Mapping[str, Any]) -> Obj:
-    """A v1alpha1 CloneSet in the v1beta1 shape."""
+def _copy_as(obj: Mapping[str, Any], api_version: str) -> tuple[Obj, Obj | None, dict, dict]:
+    """A deep copy in `api_version`, its spec (None when not an object), labels and annotations."""
     out = copy.deepcopy(dict(obj))
-    out["apiVersion"] = V1BETA1
+    out["apiVersion"] = api_version
     spec = out.get("spec")
     if not isinstance(spec, dict):
+        return out, None, {}, {}
+    return out, spec, _meta_map(out, "labels"), _meta_map(out, "annotations")
+
+
+def to_v1beta1(obj: Mapping[str, Any]) -> Obj:
+    """A v1alpha1 CloneSet in the v1beta1 shape."""
+    out, spec, labels, annotations = _copy_as(obj, V1BETA1)
+    if spec is None:
         return out
-    labels = _meta_map(out, "labels")
-    annotations = _meta_map(out, "annotations")
 
     scale = dict(spec.get("scaleStrategy") or {})
     disable = scale.pop("disablePVCReuse", None)
@@ -153,13 +159,9 @@ def to_v1beta1(obj: Mapping[str, Any]) -> Obj:
 
 def to_v1alpha1(obj: Mapping[str, Any]) -> Obj:
     """A v1beta1 CloneSet in the v1alpha1 shape."""
-    out = copy.deepcopy(dict(obj))
-    out["apiVersion"] = V1ALPHA1
-    spec = out.get("spec")
-    if not isinstance(spec, dict):
+    out, spec, labels, annotations = _copy_as(obj, V1ALPHA1)
+    if spec is None:
         return out
-    labels = _meta_map(out, "labels")
-    annotations = _meta_map(out, "annotations")
 
     scale = dict(spec.get("scaleStrategy") or {})
     enable = scale.pop("enablePVCReuse", None)

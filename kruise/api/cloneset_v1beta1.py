@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .cloneset import CloneSetSpecCommon, CloneSetStatus
+from .cloneset import CloneSetSpecCommon, CloneSetStatus, RollingFields
 from .crd import Int32, IntOrString, ObjectMetaDict
 from .lifecycle import KruiseModel
-from .ordering import ScatterTerm, UpdatePriorityStrategy
 
 VERSION = "v1beta1"
 
@@ -38,14 +37,8 @@ class CloneSetScaleStrategy(KruiseModel):
     exclude_preparing_delete: bool | None = Field(default=None, alias="excludePreparingDelete")
 
 
-class RollingUpdateCloneSetStrategy(KruiseModel):
+class RollingUpdateCloneSetStrategy(RollingFields):
     pod_update_policy: str | None = Field(default=None, alias="podUpdatePolicy")
-    partition: IntOrString | None = None
-    max_unavailable: IntOrString | None = Field(default=None, alias="maxUnavailable")
-    max_surge: IntOrString | None = Field(default=None, alias="maxSurge")
-    paused: bool | None = None
-    priority_strategy: UpdatePriorityStrategy | None = Field(default=None, alias="priorityStrategy")
-    scatter_strategy: list[ScatterTerm] | None = Field(default=None, alias="scatterStrategy")
     in_place_update_strategy: InPlaceUpdateStrategy | None = Field(
         default=None, alias="inPlaceUpdateStrategy"
     )

@@ -36,7 +36,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kruise.client import Client, ClientConfig, Informer  # noqa: E402
+from kruise.client import Client, ClientConfig, Informer, heap  # noqa: E402
 from kruise.client.resources import NAMESPACES, PODS  # noqa: E402
 
 SYNC_NS = "bench-sync"
@@ -133,6 +133,7 @@ def rss_bytes() -> int:
 
 
 async def child_sync(url: str, expected: int) -> dict[str, float]:
+    heap.install()  # as every long-running kruise process does
     async with Client(ClientConfig(server=url)) as client:
         await client.list(PODS, namespace=SYNC_NS, limit=1)  # warm: session, imports, orjson
         gc.collect()
@@ -165,6 +166,7 @@ def make_queue() -> tuple[Any, str]:
 
 async def child_events(url: str, count: int, run: int) -> dict[str, Any]:
     namespace = f"{EVENTS_NS}-{run}"
+    heap.install()
     async with Client(ClientConfig(server=url)) as client:
         inf = Informer(client, PODS, namespace=namespace)
         queue, queue_kind = make_queue()
@@ -215,6 +217,7 @@ async def child_events(url: str, count: int, run: int) -> dict[str, Any]:
         "write_s": write_s,
         "queue": queue_kind,
         "relists": inf.lists - 1,
+        "gc_full_passes": heap.install().full_passes,
     }
 
 
@@ -316,7 +319,8 @@ def table(res: dict[str, Any]) -> str:
         f"KB/pod {[round(r['bytes_per_pod'] / 1024, 1) for r in res['sync']]}; "
         f"events/s {[round(r['events_per_s']) for r in res['events']]}",
         f"- queue: {res['events'][0]['queue']}; relists during the event runs: "
-        f"{sum(r['relists'] for r in res['events'])}",
+        f"{sum(r['relists'] for r in res['events'])}; full GC passes (kruise.client.heap) per event run: "
+        f"{[r['gc_full_passes'] for r in res['events']]}",
     ]
     return "\n".join(lines)
 

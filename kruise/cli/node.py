@@ -63,6 +63,7 @@ def _labels(text: str) -> dict[str, str]:
 
 
 async def serve(args: argparse.Namespace) -> None:
+    from kruise.client import heap
     from kruise.client.config import ConfigError, load_config
     from kruise.client.rest import Client
     from kruise.node.agent import AgentConfig, NodeAgent
@@ -71,6 +72,8 @@ async def serve(args: argparse.Namespace) -> None:
     from kruise.node.runtimes.base import Runtime
     from kruise.node.runtimes.process import ProcessRuntime
     from kruise.node.runtimes.sim import SimRuntime, StageTable
+
+    heap.install()  # cached objects stay out of the cyclic GC (kruise.client.heap)
 
     try:
         stages = StageTable.load(args.sim_stages) if args.runtime == "sim" else None

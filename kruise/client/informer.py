@@ -20,10 +20,11 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from . import heap
 from .errors import Gone
 from .indexer import Indexer, IndexerView, IndexFunc, object_key
 from .resources import Resource
-from .rest import Client, backoff, gc_paused
+from .rest import Client, backoff
 
 log = logging.getLogger("kruise.informer")
 
@@ -171,19 +172,20 @@ class Informer:
             label_selector=self.label_selector,
             field_selector=self.field_selector,
             page_size=self.page_size,
-            strip_managed_fields=True,
+            for_cache=True,
         )
         async with contextlib.aclosing(pages) as stream:
             async for page in stream:
                 rv = rv or str((page.get("metadata") or {}).get("resourceVersion") or "")
-                with gc_paused():
+                with heap.gc_paused():
                     for obj in page.get("items") or ():
                         self._prepare(obj)
                         fresh[object_key(obj)] = obj
         self.lists += 1
-        with gc_paused():
+        with heap.gc_paused():
             previous = {object_key(o): o for o in self._cache.list()}
             self._cache.replace(fresh.values())
+            heap.settle()
             self._rv = rv
             for key, old in previous.items():
                 if key not in fresh:
@@ -191,7 +193,7 @@ class Informer:
         # Handlers in slices, so a big relist does not hold the loop.
         items = list(fresh.items())
         for start in range(0, len(items), _YIELD_EVERY):
-            with gc_paused():
+            with heap.gc_paused():
                 for key, obj in items[start : start + _YIELD_EVERY]:
                     old = previous.get(key)
                     if old is None:
@@ -213,15 +215,16 @@ class Informer:
             resource_version=self._rv,
             allow_bookmarks=True,
             timeout_seconds=random.randint(_MIN_WATCH_SECONDS, 2 * _MIN_WATCH_SECONDS),
-            strip_managed_fields=True,
+            for_cache=True,
         )
         async with contextlib.aclosing(stream) as batches:
             async for batch in batches:
                 # A backlog arrives in big batches: cache and dispatch them in one GC-free step.
                 for start in range(0, len(batch), _YIELD_EVERY):
-                    with gc_paused(len(batch) >= 8):
+                    with heap.gc_paused(len(batch) >= 8):
                         for kind, obj in batch[start : start + _YIELD_EVERY]:
                             self._apply(kind, obj)
+                        heap.settle()
                     handled += min(_YIELD_EVERY, len(batch) - start)
                     if len(batch) > _YIELD_EVERY:
                         await asyncio.sleep(0)

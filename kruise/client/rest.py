@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import aiohttp
 import orjson
 
+from . import heap
 from .config import ClientConfig, load_config
 from .errors import ApiError, Gone, TransportError, from_response, from_status
 from .resources import Resource
@@ -138,10 +138,11 @@ class Client:
         continue_: str | None = None,
         resource_version: str | None = None,
         resource_version_match: str | None = None,
-        strip_managed_fields: bool = False,
+        for_cache: bool = False,
     ) -> Obj:
-        """One page (or everything when no limit). strip_managed_fields drops metadata.managedFields
-        while decoding, before the cyclic GC ever sees them (caches never read them)."""
+        """One page (or everything when no limit). for_cache: the items go into a long-lived cache,
+        so metadata.managedFields (never read from a cache) is dropped while decoding and the rest
+        is settled out of the cyclic GC's sight (kruise.client.heap)."""
         params = _params(
             labelSelector=label_selector,
             fieldSelector=field_selector,
@@ -151,7 +152,7 @@ class Client:
         )
         if continue_:
             params["continue"] = continue_
-        return await self._json("GET", res.path(namespace), params=params, strip=strip_managed_fields)
+        return await self._json("GET", res.path(namespace), params=params, for_cache=for_cache)
 
     async def list_pages(
         self,
@@ -162,7 +163,7 @@ class Client:
         field_selector: str | None = None,
         page_size: int | None = 500,
         resource_version: str | None = None,
-        strip_managed_fields: bool = False,
+        for_cache: bool = False,
     ) -> AsyncIterator[Obj]:
         """Each page as the server sends it, following continue tokens; the first page's
         metadata.resourceVersion is the list's. Gone mid-way means the token expired: start over."""
@@ -176,7 +177,7 @@ class Client:
                 limit=page_size,
                 continue_=token,
                 resource_version=None if token else resource_version,
-                strip_managed_fields=strip_managed_fields,
+                for_cache=for_cache,
             )
             yield page
             token = (page.get("metadata") or {}).get("continue")
@@ -228,7 +229,7 @@ class Client:
         resource_version: str | None = None,
         allow_bookmarks: bool = True,
         timeout_seconds: int | None = None,
-        strip_managed_fields: bool = False,
+        for_cache: bool = False,
     ) -> AsyncIterator[tuple[str, Obj]]:
         """(type, object) pairs: ADDED, MODIFIED, DELETED, BOOKMARK. An ERROR event raises its typed
         error (Gone when the resourceVersion is too old); a broken stream raises TransportError; the
@@ -241,7 +242,7 @@ class Client:
             resource_version=resource_version,
             allow_bookmarks=allow_bookmarks,
             timeout_seconds=timeout_seconds,
-            strip_managed_fields=strip_managed_fields,
+            for_cache=for_cache,
         )
         async with contextlib.aclosing(batches) as stream:
             async for batch in stream:
@@ -258,7 +259,7 @@ class Client:
         resource_version: str | None = None,
         allow_bookmarks: bool = True,
         timeout_seconds: int | None = None,
-        strip_managed_fields: bool = False,
+        for_cache: bool = False,
     ) -> AsyncIterator[list[tuple[str, Obj]]]:
         """As watch(), but the events already received arrive together, so a consumer draining a
         backlog can handle them in one synchronous step."""
@@ -280,7 +281,7 @@ class Client:
         try:
             async for lines in _line_batches(resp):
                 batch: list[tuple[str, Obj]] = []
-                for event in _loads_many(lines, strip_managed_fields):
+                for event in _loads_many(lines, for_cache):
                     kind, obj = event.get("type"), event.get("object")
                     if kind == "ERROR":
                         if batch:
@@ -441,7 +442,7 @@ class Client:
         params: dict[str, str] | None = None,
         content_type: str | None = None,
         idempotent: bool | None = None,
-        strip: bool = False,
+        for_cache: bool = False,
     ) -> Obj:
         data, ctype = _encode(body, content_type)
         resp = await self._send(
@@ -456,7 +457,7 @@ class Client:
             raw = await resp.read()
         finally:
             resp.release()
-        out = _loads(raw, strip) if raw else {}
+        out = _loads(raw, for_cache) if raw else {}
         if not isinstance(out, dict):
             raise ApiError(resp.status, "", f"expected a JSON object from {method} {path}")
         return out
@@ -551,35 +552,17 @@ class Client:
 _GC_PAUSE_BYTES = 256 * 1024
 
 
-@contextlib.contextmanager
-def gc_paused(pause: bool = True) -> Iterator[None]:
-    """Pause the cyclic GC for a synchronous burst of allocations (never across an await).
-
-    Decoding and caching thousands of API objects allocates millions of containers that all
-    survive; the collections they trigger find nothing (JSON has no cycles) and cost more than
-    the work itself. Reference counting still frees everything as usual."""
-    if not pause or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def _loads(raw: bytes, strip: bool = False) -> Any:
-    """orjson.loads; big bodies with the GC paused, and managedFields (half of a typical object,
-    never read from a cache) dropped inside the pause so the GC never tracks them."""
-    with gc_paused(len(raw) >= _GC_PAUSE_BYTES):
-        return _strip_list(orjson.loads(raw), strip)
-
-
-def _strip_list(out: Any, strip: bool) -> Any:
-    if strip and isinstance(out, dict):
-        for item in out.get("items") or ():
-            _strip(item)
-    return out
+def _loads(raw: bytes, for_cache: bool = False) -> Any:
+    """orjson.loads; big bodies with the GC paused (see kruise.client.heap). For a cache,
+    managedFields are dropped inside the pause and the items settled before it ends, so no
+    collection ever scans them."""
+    with heap.gc_paused(len(raw) >= _GC_PAUSE_BYTES or for_cache):
+        out = orjson.loads(raw)
+        if for_cache and isinstance(out, dict):
+            for item in out.get("items") or ():
+                _strip(item)
+            heap.settle()
+        return out
 
 
 def _strip(obj: Any) -> None:
@@ -608,13 +591,14 @@ async def _line_batches(resp: aiohttp.ClientResponse) -> AsyncIterator[list[byte
         yield [rest]
 
 
-def _loads_many(lines: list[bytes], strip: bool) -> list[Any]:
-    """Decode a batch of watch records with the GC paused once for all (see gc_paused)."""
-    with gc_paused(len(lines) >= 8):
+def _loads_many(lines: list[bytes], for_cache: bool) -> list[Any]:
+    """Decode a batch of watch records with the GC paused once for all (see _loads)."""
+    with heap.gc_paused(len(lines) >= 8 or for_cache):
         events = [orjson.loads(line) for line in lines]
-        if strip:
+        if for_cache:
             for event in events:
                 _strip(event.get("object"))
+            heap.settle()
         return events
 
 

@@ -365,8 +365,8 @@ class Resources:
         return obj, False
 
     def _patched(self, info: ResourceInfo, old: Obj, content_type: str, body: Any) -> Obj:
-        current = clone(old)
-        current["apiVersion"] = info.api_version
+        # the three patch functions copy what they keep and never mutate their input
+        current = {**old, "apiVersion": info.api_version}
         try:
             if content_type == JSON_PATCH:
                 patched = apply_json_patch(current, body)
@@ -675,7 +675,9 @@ class Resources:
 
     def _prepare_update(self, info: ResourceInfo, obj: Obj, old: Obj, subresource: str) -> Obj:
         if subresource == "status":
-            new = clone(old)
+            # Only metadata is written from here on (managedFields, resourceVersion), so the rest
+            # may be shared with the stored revision: stored objects are never mutated.
+            new = {**old, "metadata": clone(old["metadata"])}
             if "status" in obj:
                 new["status"] = obj["status"]
             else:
@@ -727,6 +729,8 @@ class Resources:
             bool(meta.get("deletionTimestamp"))
             and not meta.get("finalizers")
             and not meta.get("deletionGracePeriodSeconds")
+            # a namespace is also held by spec.finalizers until its contents are gone
+            and not (obj.get("kind") == "Namespace" and (obj.get("spec") or {}).get("finalizers"))
         )
 
     def _before_create(self, info: ResourceInfo, obj: Obj) -> None:
@@ -759,8 +763,9 @@ def qos_class(spec: Obj) -> str:
 
 
 def _establish_crd(crd: Obj) -> None:
-    """The API server serves a CRD as soon as it is stored, so it is at once Established."""
-    spec = crd.get("spec") or {}
+    """The API server serves a CRD as soon as it is stored, so it is at once Established. Spec and
+    status are copied before they change: they may be shared with the stored revision."""
+    spec = crd["spec"] = dict(crd.get("spec") or {})
     names = dict(spec.get("names") or {})
     if names.get("kind") and not names.get("listKind"):
         names["listKind"] = names["kind"] + "List"
@@ -768,7 +773,7 @@ def _establish_crd(crd: Obj) -> None:
         names["singular"] = names["kind"].lower()
     spec["names"] = names
     stamp = rfc3339(now())
-    status = crd.setdefault("status", {})
+    status = crd["status"] = dict(crd.get("status") or {})
     status["acceptedNames"] = names
     stored = list(status.get("storedVersions") or [])
     for v in spec.get("versions") or []:

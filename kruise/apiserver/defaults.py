@@ -139,7 +139,9 @@ def default_service(svc: Obj, ips: ServiceIPs) -> None:
 
 def _default_namespace(ns: Obj) -> None:
     ns.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
-    ns.setdefault("status", {})["phase"] = "Active"
+    # a create starts with an empty status; an update keeps the phase (Terminating stays)
+    status = ns["status"] = dict(ns.get("status") or {})
+    status.setdefault("phase", "Active")
     name = ns.get("metadata", {}).get("name")
     if name:
         ns["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = name

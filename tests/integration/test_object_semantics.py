@@ -334,3 +334,48 @@ async def test_expired_continue_token_is_410(server, api: Client) -> None:
         "GET", path, params={"limit": "1", "continue": first["metadata"]["continue"]}
     )
     assert (status, out["reason"]) == (410, "Expired")
+
+
+async def test_writes_never_change_an_earlier_revision(api: Client) -> None:
+    """A paged list's snapshot holds the revisions it started with; status and metadata patches
+    made meanwhile (which share unchanged parts with the stored revision) must not leak into it."""
+    for name in ("snap-a", "snap-b"):
+        await api.ok("POST", PODS, pod(name, v="1"))
+    first = await api.ok("GET", PODS, params={"limit": "1", "labelSelector": "v"})
+    assert [i["metadata"]["name"] for i in first["items"]] == ["snap-a"]
+    await api.ok(
+        "PATCH",
+        PODS + "/snap-b/status",
+        {"status": {"phase": "Running", "podIP": "10.0.0.9"}},
+        content_type=MERGE,
+    )
+    await api.ok("PATCH", PODS + "/snap-b", {"metadata": {"labels": {"v": "2"}}}, content_type=MERGE)
+    second = await api.ok(
+        "GET", PODS, params={"limit": "5", "labelSelector": "v", "continue": first["metadata"]["continue"]}
+    )
+    (old,) = second["items"]
+    assert old["metadata"]["labels"] == {"v": "1"}
+    assert old["status"].get("phase") == "Pending" and "podIP" not in old["status"]
+    now = await api.ok("GET", PODS + "/snap-b")
+    assert now["metadata"]["labels"] == {"v": "2"}
+    assert (now["status"]["phase"], now["status"]["podIP"]) == ("Running", "10.0.0.9")
+
+
+async def test_updating_a_terminating_namespace_keeps_its_phase(api: Client) -> None:
+    await api.ok("POST", "/api/v1/namespaces", {"metadata": {"name": "ending"}})
+    held = {"metadata": {"name": "held", "finalizers": ["example.com/hold"]}, "data": {"a": "1"}}
+    await api.ok("POST", "/api/v1/namespaces/ending/configmaps", held)
+    await api.ok("DELETE", "/api/v1/namespaces/ending")
+    path = "/api/v1/namespaces/ending"
+    assert (await api.ok("GET", path))["status"]["phase"] == "Terminating"
+    labelled = await api.ok("PATCH", path, {"metadata": {"labels": {"team": "x"}}}, content_type=MERGE)
+    assert labelled["status"]["phase"] == "Terminating"
+    assert (await api.ok("GET", path))["status"]["phase"] == "Terminating"
+    # release the namespace: it then goes away
+    await api.ok("PATCH", path + "/configmaps/held", {"metadata": {"finalizers": None}}, content_type=MERGE)
+    for _ in range(100):
+        status, _ = await api.call("GET", path)
+        if status == 404:
+            break
+        await asyncio.sleep(0.1)
+    assert status == 404

@@ -23,6 +23,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from ...api.objects import clone
 from ..typemeta import SchemaNode
 from .fieldset import (
     FieldPathError,
@@ -46,7 +47,7 @@ from .fieldset import (
     trie_with,
     trie_without,
 )
-from .merge import deep_copy, merge, remove_paths
+from .merge import merge, remove_paths
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 BEFORE_FIRST_APPLY = "before-first-apply"
@@ -531,7 +532,7 @@ def _sync_last_applied(obj: dict[str, Any], applied: dict[str, Any]) -> None:
     annotations = (obj.get("metadata") or {}).get("annotations")
     if not isinstance(annotations, dict) or not annotations.get(LAST_APPLIED):
         return
-    doc = deep_copy(applied)
+    doc = clone(applied)
     meta = doc.get("metadata")
     if isinstance(meta, dict) and isinstance(meta.get("annotations"), dict):
         meta["annotations"].pop(LAST_APPLIED, None)

@@ -8,16 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...api.objects import clone
 from ..typemeta import SchemaNode
 from .fieldset import MISSING, FieldSet, is_granular_list, is_granular_map, item_pe
-
-
-def deep_copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: deep_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [deep_copy(v) for v in value]
-    return value
 
 
 def merge(live: Any, applied: Any, schema: SchemaNode) -> Any:
@@ -28,7 +21,7 @@ def merge(live: Any, applied: Any, schema: SchemaNode) -> Any:
         out: dict[str, Any] = {}
         for name, value in base.items():
             if name not in applied:
-                out[name] = deep_copy(value)
+                out[name] = clone(value)
             elif applied[name] is not None:
                 out[name] = merge(value, applied[name], schema.child(name))
         for name, value in applied.items():
@@ -39,7 +32,7 @@ def merge(live: Any, applied: Any, schema: SchemaNode) -> Any:
         return _merge_list(live, applied, schema)
     if is_granular_list(schema, applied):
         return [merge(MISSING, item, schema.item()) for item in applied]
-    return deep_copy(applied)
+    return clone(applied)
 
 
 def _merge_list(live: list[Any], applied: list[Any], schema: SchemaNode) -> list[Any]:
@@ -79,7 +72,7 @@ def _merge_list(live: list[Any], applied: list[Any], schema: SchemaNode) -> list
         if li < len(live):
             pe = live_pes[li]
             if pe not in applied_at:
-                out.append(deep_copy(live[li]))
+                out.append(clone(live[li]))
                 li += 1
                 continue
             if pe in emitted:
@@ -114,7 +107,7 @@ def _remove(value: Any, trie: dict[str, Any], schema: SchemaNode) -> Any:
         for name, child in value.items():
             sub = trie.get("f:" + name)
             if sub is None:
-                out[name] = deep_copy(child)
+                out[name] = clone(child)
             elif "." not in sub:
                 kept = _remove(child, sub, schema.child(name))
                 if kept is not MISSING:
@@ -126,10 +119,10 @@ def _remove(value: Any, trie: dict[str, Any], schema: SchemaNode) -> Any:
         for item in value:
             sub = trie.get(item_pe(item, schema))
             if sub is None:
-                items.append(deep_copy(item))
+                items.append(clone(item))
             elif "." not in sub:
                 kept = _remove(item, sub, item_schema)
                 if kept is not MISSING:
                     items.append(kept)
         return items if items else MISSING
-    return deep_copy(value)
+    return clone(value)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .mergepatch import PatchError, deep_copy, json_equal
+from ...api.objects import clone
+from .mergepatch import PatchError, json_equal
 
 _MISSING = object()
 
@@ -39,7 +40,7 @@ def apply_json_patch(doc: Any, ops: Any) -> Any:
             raise PatchError(
                 400, f"json: cannot unmarshal {_go_kind(op)} into Go value of type jsonpatch.Operation"
             )
-    root = deep_copy(doc)
+    root = clone(doc)
     for op in ops:
         root = _apply_one(root, op)
     return root
@@ -71,13 +72,13 @@ def _apply_one(root: Any, op: dict[str, Any]) -> Any:
     kind = kind if isinstance(kind, str) else "unknown"
     if kind == "add":
         path = _string_field(op, "path", "add operation failed to decode path")
-        _add(root, path, deep_copy(op.get("value")), "add")
+        _add(root, path, clone(op.get("value")), "add")
     elif kind == "remove":
         path = _string_field(op, "path", "remove operation failed to decode path")
         _remove(root, path)
     elif kind == "replace":
         path = _string_field(op, "path", f"replace operation failed to decode path: {_NO_PATH}")
-        root = _replace(root, path, deep_copy(op.get("value")))
+        root = _replace(root, path, clone(op.get("value")))
     elif kind == "move":
         source = _string_field(op, "from", f"move operation failed to decode from: {_NO_FROM}")
         path = _string_field(op, "path", f"move operation failed to decode path: {_NO_PATH}")
@@ -248,7 +249,7 @@ def _copy(root: Any, source: str, path: str) -> None:
     if target is None:
         raise _fail(f"copy operation does not apply: doc is missing destination path: {path}: missing value")
     try:
-        _insert(*target, deep_copy(value))
+        _insert(*target, clone(value))
     except _OpError as e:
         raise _fail(f"error while adding value during copy: {e}") from None
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...api.objects import clone
+
 
 class PatchError(Exception):
     """A patch that cannot be applied. `code` is 400 for a malformed patch document and 422 for a
@@ -19,15 +21,6 @@ class PatchError(Exception):
 
     def __str__(self) -> str:
         return self.message
-
-
-def deep_copy(value: Any) -> Any:
-    """Copy parsed JSON; much cheaper than copy.deepcopy because it knows the only containers."""
-    if isinstance(value, dict):
-        return {k: deep_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [deep_copy(v) for v in value]
-    return value
 
 
 def json_equal(a: Any, b: Any) -> bool:
@@ -63,7 +56,7 @@ def go_repr(value: Any) -> str:
 def apply_merge_patch(doc: Any, patch: Any) -> Any:
     """Apply an RFC 7386 merge patch; returns a new document and never mutates `doc` or `patch`."""
     if isinstance(patch, list):
-        return deep_copy(patch)  # a non-object patch replaces the whole target
+        return clone(patch)  # a non-object patch replaces the whole target
     if not isinstance(patch, dict):
         # evanphx/json-patch (as used by kube-apiserver) rejects null and scalar patches
         raise PatchError(400, "Invalid JSON Patch")
@@ -72,7 +65,7 @@ def apply_merge_patch(doc: Any, patch: Any) -> Any:
 
 def _merge(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
-        return deep_copy(patch)
+        return clone(patch)
     result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
@@ -80,4 +73,4 @@ def _merge(target: Any, patch: Any) -> Any:
         else:
             result[key] = _merge(result.get(key), value)
     # untouched subtrees of `target` are still shared with the caller's document
-    return {k: (v if k in patch else deep_copy(v)) for k, v in result.items()}
+    return {k: (v if k in patch else clone(v)) for k, v in result.items()}

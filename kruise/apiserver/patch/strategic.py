@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...api.objects import clone
 from ..typemeta import SchemaNode
-from .mergepatch import PatchError, deep_copy, go_repr, json_equal
+from .mergepatch import PatchError, go_repr, json_equal
 
 _DIRECTIVE = "$patch"
 _RETAIN_KEYS = "$retainKeys"
@@ -32,7 +33,7 @@ def apply_strategic_merge_patch(doc: dict, patch: dict, schema: SchemaNode) -> d
     """Apply `patch` to a copy of `doc` using the patch metadata in `schema`; inputs are not mutated."""
     if not isinstance(doc, dict) or not isinstance(patch, dict):
         raise PatchError(400, "invalid JSON document")
-    return _merge_map(deep_copy(doc), deep_copy(patch), schema)
+    return _merge_map(clone(doc), clone(patch), schema)
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -20,13 +20,14 @@ from typing import Any
 from kruise.client.controller import Controller, Result
 from kruise.client.errors import Conflict, NotFound
 from kruise.client.events import EventRecorder
-from kruise.client.indexer import BY_NODE_NAME, object_key
+from kruise.client.indexer import object_key
 from kruise.client.informer import SharedInformerFactory
 from kruise.client.resources import NODES, PODS
 from kruise.client.rest import Client
 
 from . import plan
 from .predicates import effective_taints
+from .usage import UsageTracker
 
 log = logging.getLogger("kruise.cluster.scheduler")
 
@@ -84,6 +85,7 @@ class Scheduler:
         self._binds = asyncio.Semaphore(BINDS_IN_FLIGHT)
         self._bind_tasks: set[asyncio.Task[None]] = set()
         self._unschedulable: set[str] = set()
+        self._usage = UsageTracker()  # bound Pods only; assumed ones are added per decision
         self.pods.add_handler(self._pod_added, self._pod_updated, self._pod_deleted)
         self.nodes.add_handler(self._node_added, self._node_updated, None)
 
@@ -100,11 +102,13 @@ class Scheduler:
         return plan.wants_scheduling(pod, self.scheduler_name)
 
     def _pod_added(self, pod: Obj) -> None:
+        self._usage.upsert(object_key(pod), pod)
         if self._wants(pod):
             self.controller.enqueue(object_key(pod))
 
     def _pod_updated(self, old: Obj, new: Obj) -> None:
         key = object_key(new)
+        self._usage.upsert(key, new)
         if (new.get("spec") or {}).get("nodeName"):
             self._unschedulable.discard(key)
             assumed = self._assumed.get(key)
@@ -121,6 +125,7 @@ class Scheduler:
 
     def _pod_deleted(self, pod: Obj) -> None:
         key = object_key(pod)
+        self._usage.remove(key)
         self._unschedulable.discard(key)
         was_assumed = self._assumed.pop(key, None) is not None
         if was_assumed or (pod.get("spec") or {}).get("nodeName"):
@@ -138,13 +143,19 @@ class Scheduler:
             self.controller.enqueue(key)
 
     # ------------------------------------------------------------------ reconcile
-    def _pods_by_node(self, nodes: list[Obj]) -> dict[str, list[Obj]]:
+    def _node_usage(self, nodes: list[Obj]) -> dict[str, plan.NodeUsage]:
+        """Bound Pods from the tracker, plus the Pods assumed on each node whose binding the
+        informer has not shown yet."""
         store = self.pods.store
-        out = {n["metadata"]["name"]: store.by_index(BY_NODE_NAME, n["metadata"]["name"]) for n in nodes}
+        assumed: dict[str, list[Obj]] = {}
         for key, (uid, node) in self._assumed.items():
             pod = store.get(key)
             if pod is not None and pod["metadata"].get("uid") == uid and not pod["spec"].get("nodeName"):
-                out.setdefault(node, []).append(pod)
+                assumed.setdefault(node, []).append(pod)
+        out = {}
+        for n in nodes:
+            name = n["metadata"]["name"]
+            out[name] = self._usage.usage(name).plus(assumed.get(name, ()))
         return out
 
     def _is_assumed(self, key: str, pod: Obj) -> bool:
@@ -161,7 +172,7 @@ class Scheduler:
             await self._set_condition(pod, plan.GATED_REASON, plan.GATED_MESSAGE)
             return None
         nodes = self.nodes.store.list()
-        decision = plan.schedule(pod, nodes, self._pods_by_node(nodes))
+        decision = plan.schedule(pod, nodes, usage=self._node_usage(nodes))
         if decision.node is None:
             self._unschedulable.add(key)  # before any await, so a node event cannot be missed
             log.info("event=unschedulable pod=%s message=%r", key, decision.message)

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import predicates as pr
-from .requests import CPU, MEMORY, PODS, Resources, allocatable, pod_requests, requested_on_node
+from .requests import CPU, MEMORY, PODS, Resources, allocatable, pod_requests
+from .usage import NodeUsage, host_ports, is_terminal, node_usage
 
 Obj = dict[str, Any]
 
@@ -45,7 +46,6 @@ PREEMPTION_NEVER = "not eligible due to preemptionPolicy=Never."
 GATED_REASON = "SchedulingGated"
 GATED_MESSAGE = "Scheduling is blocked due to non-empty scheduling gates"
 
-_TERMINAL = ("Succeeded", "Failed")
 _WEIGHT_FIT, _WEIGHT_BALANCED, _WEIGHT_TAINT, _WEIGHT_AFFINITY = 1, 1, 3, 2
 
 
@@ -66,10 +66,6 @@ class Decision:
 
 
 # ---------------------------------------------------------------------- which Pods
-def is_terminal(pod: Obj) -> bool:
-    return (pod.get("status") or {}).get("phase") in _TERMINAL
-
-
 def is_gated(pod: Obj) -> bool:
     return bool((pod.get("spec") or {}).get("schedulingGates"))
 
@@ -86,17 +82,6 @@ def wants_scheduling(pod: Obj, scheduler_name: str = DEFAULT_SCHEDULER) -> bool:
 
 
 # ---------------------------------------------------------------------- filters
-def _host_ports(pod: Obj) -> list[tuple[str, str, int]]:
-    out = []
-    spec = pod.get("spec") or {}
-    for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
-        for p in c.get("ports") or []:
-            port = int(p.get("hostPort") or 0)
-            if port > 0:
-                out.append((p.get("hostIP") or "0.0.0.0", p.get("protocol") or "TCP", port))
-    return out
-
-
 def _ports_conflict(wanted: Sequence[tuple[str, str, int]], used: Sequence[tuple[str, str, int]]) -> bool:
     # Same port and protocol clash when the addresses are equal or either is the wildcard.
     return any(
@@ -106,13 +91,13 @@ def _ports_conflict(wanted: Sequence[tuple[str, str, int]], used: Sequence[tuple
     )
 
 
-def fits_resources(request: Mapping[str, int], pods_on_node: Sequence[Obj], node: Obj) -> Status | None:
+def fits_resources(request: Mapping[str, int], usage: NodeUsage, node: Obj) -> Status | None:
     """NodeResourcesFit: pod count, then every requested resource against what is left."""
     alloc = allocatable(node)
-    used = requested_on_node(pods_on_node)
+    used = usage.requested
     reasons: list[str] = []
     unresolvable = False
-    if len(pods_on_node) + 1 > alloc.get(PODS, 0):
+    if usage.pods + 1 > alloc.get(PODS, 0):
         reasons.append(REASON_TOO_MANY_PODS)
     ordered = [CPU, MEMORY, "ephemeral-storage"]
     ordered += sorted(k for k in request if k not in ordered)
@@ -128,9 +113,7 @@ def fits_resources(request: Mapping[str, int], pods_on_node: Sequence[Obj], node
     return Status(tuple(reasons), resolvable=not unresolvable)
 
 
-def filter_node(
-    pod: Obj, node: Obj, pods_on_node: Sequence[Obj], request: Mapping[str, int]
-) -> Status | None:
+def filter_node(pod: Obj, node: Obj, usage: NodeUsage, request: Mapping[str, int]) -> Status | None:
     """The first failing filter's status, or None when the Pod fits the node."""
     spec = pod.get("spec") or {}
     tolerations = spec.get("tolerations") or []
@@ -147,12 +130,10 @@ def filter_node(
         return Status((REASON_TAINT.format(taint.get("key", ""), taint.get("value") or ""),))
     if not pr.matches_node_affinity(pod, node):
         return Status((REASON_NODE_AFFINITY,))
-    wanted_ports = _host_ports(pod)
-    if wanted_ports:
-        used = [p for other in pods_on_node for p in _host_ports(other)]
-        if _ports_conflict(wanted_ports, used):
-            return Status((REASON_NODE_PORTS,), resolvable=True)
-    return fits_resources(request, pods_on_node, node)
+    wanted_ports = host_ports(pod)
+    if wanted_ports and _ports_conflict(wanted_ports, usage.host_ports):
+        return Status((REASON_NODE_PORTS,), resolvable=True)
+    return fits_resources(request, usage, node)
 
 
 # ---------------------------------------------------------------------- scores
@@ -184,7 +165,7 @@ def _normalize(raw: Mapping[str, int], *, reverse: bool) -> dict[str, int]:
     return out
 
 
-def score_nodes(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence[Obj]]) -> dict[str, int]:
+def score_nodes(pod: Obj, nodes: Sequence[Obj], usage: Mapping[str, NodeUsage]) -> dict[str, int]:
     """Total weighted score of each (feasible) node; higher is better."""
     tolerations = (pod.get("spec") or {}).get("tolerations") or []
     wanted = pod_requests(pod, non_zero=True)
@@ -193,7 +174,7 @@ def score_nodes(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Seque
     affinity: dict[str, int] = {}
     for node in nodes:
         name = node["metadata"]["name"]
-        requested = requested_on_node(pods_by_node.get(name, ()), non_zero=True)
+        requested = dict(usage[name].requested_non_zero)
         for k, v in wanted.items():
             requested[k] = requested.get(k, 0) + v
         alloc = allocatable(node)
@@ -255,11 +236,20 @@ def unschedulable_message(
 
 
 # ---------------------------------------------------------------------- the decision
-def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence[Obj]]) -> Decision:
+def schedule(
+    pod: Obj,
+    nodes: Sequence[Obj],
+    pods_by_node: Mapping[str, Sequence[Obj]] | None = None,
+    *,
+    usage: Mapping[str, NodeUsage] | None = None,
+) -> Decision:
+    """`usage` holds what each node already carries (the scheduler's cache); a node missing from it
+    is summed from `pods_by_node`."""
     if not nodes:
         return Decision(None, NO_NODES)
+    given, pods_by_node = usage or {}, pods_by_node or {}
     names = [n["metadata"]["name"] for n in nodes]
-    live = {name: [p for p in pods_by_node.get(name, ()) if not is_terminal(p)] for name in names}
+    live = {name: given.get(name) or node_usage(pods_by_node.get(name, ())) for name in names}
     pinned = pr.node_names_from_affinity(pod)
     if pinned is not None and not pinned:
         statuses = {n["metadata"]["name"]: Status((REASON_AFFINITY_CONFLICT,)) for n in nodes}

@@ -7,7 +7,7 @@ restartable init container (a native sidecar) keeps running, so it adds to both 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from kruise.api.quantity import amount
@@ -93,13 +93,6 @@ def _compute(pod: Obj, non_zero: bool) -> Resources:
         _max(init_peak, step)
     _max(total, init_peak)
     _add(total, {k: to_amount(k, v) for k, v in (spec.get("overhead") or {}).items()})
-    return total
-
-
-def requested_on_node(pods: Iterable[Obj], *, non_zero: bool = False) -> Resources:
-    total: Resources = {}
-    for p in pods:
-        _add(total, pod_requests(p, non_zero=non_zero))
     return total
 
 

@@ -36,7 +36,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kruise.client import Client, ClientConfig, Informer, heap  # noqa: E402
+from kruise.api import heap  # noqa: E402
+from kruise.client import Client, ClientConfig, Informer  # noqa: E402
 from kruise.client.resources import NAMESPACES, PODS  # noqa: E402
 
 SYNC_NS = "bench-sync"
@@ -319,7 +320,7 @@ def table(res: dict[str, Any]) -> str:
         f"KB/pod {[round(r['bytes_per_pod'] / 1024, 1) for r in res['sync']]}; "
         f"events/s {[round(r['events_per_s']) for r in res['events']]}",
         f"- queue: {res['events'][0]['queue']}; relists during the event runs: "
-        f"{sum(r['relists'] for r in res['events'])}; full GC passes (kruise.client.heap) per event run: "
+        f"{sum(r['relists'] for r in res['events'])}; full GC passes (kruise.api.heap) per event run: "
         f"{[r['gc_full_passes'] for r in res['events']]}",
     ]
     return "\n".join(lines)

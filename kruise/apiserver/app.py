@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..api import heap
 from . import codec, discovery, errors
 from .admission import WebhookAdmission, request_scope, set_user, unique_warnings, warning_header
 from .conversion import Converter
@@ -195,11 +196,10 @@ class APIServer:
             self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self._tasks.append(asyncio.create_task(self.lifecycle.run()))
         self._tasks.append(asyncio.create_task(self._compactor()))
-        gc.collect()
-        gc.freeze()
+        heap_policy = heap.install()
         # Requests allocate many short-lived dicts; collect the young generation less often.
         gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 100)
-        self._tasks.append(asyncio.create_task(self._gc_freezer()))
+        self._tasks.append(asyncio.create_task(self._gc_freezer(heap_policy)))
         log.info("event=apiserver_started address=%s:%d rv=%d", self.config.host, self.port, self.store.rv)
 
     async def _compactor(self) -> None:
@@ -209,12 +209,13 @@ class APIServer:
             if removed:
                 log.info("event=compacted rows=%d floor=%d", removed, self.store.cache.floor)
 
-    async def _gc_freezer(self) -> None:
+    async def _gc_freezer(self, policy: heap.FreezePolicy) -> None:
         """Stored objects are long-lived and acyclic: move them out of the cyclic collector's sight
-        so full collections do not rescan the whole cache (they stalled requests for seconds)."""
+        so full collections do not rescan the whole cache (they stalled requests for seconds).
+        The policy's occasional full pass reclaims garbage cycles a freeze caught."""
         while True:
             await asyncio.sleep(GC_FREEZE_INTERVAL)
-            gc.freeze()
+            policy.settle()
 
     async def stop(self) -> None:
         for t in self._tasks:

@@ -37,13 +37,13 @@ def add_parser(sub: Any) -> None:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    from kruise.client import heap
+    from kruise.api import heap
     from kruise.client.config import ConfigError, load_config
     from kruise.client.leaderelection import LeaderElectionConfig
     from kruise.client.rest import Client
     from kruise.cluster import run_cluster_controllers
 
-    heap.install()  # cached objects stay out of the cyclic GC (kruise.client.heap)
+    heap.install()  # cached objects stay out of the cyclic GC (kruise.api.heap)
 
     try:
         config = load_config(args.kubeconfig, args.context)

@@ -120,7 +120,7 @@ def _webhook_config(args: argparse.Namespace) -> WebhookConfig:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    from kruise.client import heap
+    from kruise.api import heap
     from kruise.client.config import ConfigError, load_config
     from kruise.client.leaderelection import LeaderElectionConfig
     from kruise.client.manager import Manager, ManagerOptions
@@ -129,7 +129,7 @@ async def serve(args: argparse.Namespace) -> None:
     from kruise.webhooks import register_all as register_webhooks
     from kruise.webhooks.runtime import WebhookRuntime
 
-    heap.install()  # cached objects stay out of the cyclic GC (kruise.client.heap)
+    heap.install()  # cached objects stay out of the cyclic GC (kruise.api.heap)
 
     try:
         config = load_config(args.kubeconfig, args.context)

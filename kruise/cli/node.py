@@ -63,7 +63,7 @@ def _labels(text: str) -> dict[str, str]:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    from kruise.client import heap
+    from kruise.api import heap
     from kruise.client.config import ConfigError, load_config
     from kruise.client.rest import Client
     from kruise.node.agent import AgentConfig, NodeAgent
@@ -73,7 +73,7 @@ async def serve(args: argparse.Namespace) -> None:
     from kruise.node.runtimes.process import ProcessRuntime
     from kruise.node.runtimes.sim import SimRuntime, StageTable
 
-    heap.install()  # cached objects stay out of the cyclic GC (kruise.client.heap)
+    heap.install()  # cached objects stay out of the cyclic GC (kruise.api.heap)
 
     try:
         stages = StageTable.load(args.sim_stages) if args.runtime == "sim" else None

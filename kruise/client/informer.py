@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from . import heap
+from ..api import heap
 from .errors import Gone
 from .indexer import Indexer, IndexerView, IndexFunc, object_key
 from .resources import Resource

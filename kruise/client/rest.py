@@ -20,7 +20,7 @@ from typing import Any, Literal
 import aiohttp
 import orjson
 
-from . import heap
+from ..api import heap
 from .config import ClientConfig, load_config
 from .errors import ApiError, Gone, TransportError, from_response, from_status
 from .resources import Resource
@@ -142,7 +142,7 @@ class Client:
     ) -> Obj:
         """One page (or everything when no limit). for_cache: the items go into a long-lived cache,
         so metadata.managedFields (never read from a cache) is dropped while decoding and the rest
-        is settled out of the cyclic GC's sight (kruise.client.heap)."""
+        is settled out of the cyclic GC's sight (kruise.api.heap)."""
         params = _params(
             labelSelector=label_selector,
             fieldSelector=field_selector,
@@ -553,7 +553,7 @@ _GC_PAUSE_BYTES = 256 * 1024
 
 
 def _loads(raw: bytes, for_cache: bool = False) -> Any:
-    """orjson.loads; big bodies with the GC paused (see kruise.client.heap). For a cache,
+    """orjson.loads; big bodies with the GC paused (see kruise.api.heap). For a cache,
     managedFields are dropped inside the pause and the items settled before it ends, so no
     collection ever scans them."""
     with heap.gc_paused(len(raw) >= _GC_PAUSE_BYTES or for_cache):

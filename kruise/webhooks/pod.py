@@ -12,9 +12,9 @@ controller has nothing to do for it and markPodNotReady is then a no-op for that
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING, Any
 
+from kruise.api.objects import clone
 from kruise.control.podreadiness import has_readiness_gate
 from kruise.control.pods import KRUISE_POD_READY
 
@@ -67,7 +67,7 @@ def wants_kruise_pod_ready(pod: Obj, *, all_pods: bool = False) -> bool:
 
 def inject_kruise_pod_ready(pod: Obj) -> Obj:
     """A copy of the pod with the gate appended to spec.readinessGates."""
-    out = copy.deepcopy(pod)
+    out = clone(pod)
     spec = out.setdefault("spec", {})
     spec["readinessGates"] = [*(spec.get("readinessGates") or []), {"conditionType": KRUISE_POD_READY}]
     return out

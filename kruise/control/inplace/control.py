@@ -7,7 +7,6 @@ API server lets a Pod change (images, metadata); cpu/memory go through the `resi
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import math
 from collections.abc import Callable
@@ -167,7 +166,7 @@ def _metadata_shared(to_update: set[str], ref_metadata: dict[str, Obj]) -> None:
 
 
 def _merged_resources(current: Obj | None, change: Obj) -> Obj:
-    out = copy.deepcopy(current or {})
+    out = clone(current or {})
     for kind, values in change.items():
         out.setdefault(kind, {}).update(values)
     return out
@@ -233,7 +232,7 @@ def apply_spec(pod: Obj, spec: UpdateSpec, state: InPlaceUpdateState, now: dt.da
             if image is not None:
                 state.next_container_images[name] = image
             if res is not None:
-                state.next_container_resources[name] = copy.deepcopy(res)
+                state.next_container_resources[name] = clone(res)
             continue
         if image is not None:
             c["image"] = image
@@ -250,7 +249,7 @@ def apply_spec(pod: Obj, spec: UpdateSpec, state: InPlaceUpdateState, now: dt.da
             for section in ("labels", "annotations"):
                 meta[section].update(ref.get(section) or {})
         else:
-            state.next_container_ref_metadata[name] = copy.deepcopy(ref)
+            state.next_container_ref_metadata[name] = clone(ref)
 
     chosen = sorted(to_update)
     state.pre_check_before_next = {"containersRequiredReady": chosen} if state.has_next() else None
@@ -322,8 +321,8 @@ def plan_refresh(pod: Obj, now: dt.datetime) -> RefreshPlan:
             batch = UpdateSpec(
                 revision=state.revision,
                 container_images=dict(state.next_container_images),
-                container_resources=copy.deepcopy(state.next_container_resources),
-                container_ref_metadata=copy.deepcopy(state.next_container_ref_metadata),
+                container_resources=clone(state.next_container_resources),
+                container_ref_metadata=clone(state.next_container_ref_metadata),
                 update_env_from_metadata=state.update_env_from_metadata,
             )
             new = clone(pod)

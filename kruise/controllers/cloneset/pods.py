@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import Iterable
 from typing import Any
 
+from kruise.api.objects import clone
 from kruise.client.ownerref import new_controller_ref
 from kruise.control import pods as podutil
 from kruise.control.inplace import inject_inplace_readiness_gate
@@ -64,7 +64,7 @@ def pvc_name(claim_name: str, cloneset_name: str, iid: str) -> str:
 
 def new_pod(cs: Obj, revision: Obj, iid: str, volume_claim_templates: list[Obj]) -> Obj:
     meta = cs["metadata"]
-    template = copy.deepcopy(template_of(revision))  # the revision is the informer's: never mutate it
+    template = clone(template_of(revision))  # the revision is the informer's: never mutate it
     tmeta = template.get("metadata") or {}
     spec = template.get("spec") or {}
     labels = dict(tmeta.get("labels") or {})
@@ -117,7 +117,7 @@ def new_pvcs(cs: Obj, iid: str, volume_claim_templates: list[Obj]) -> list[Obj]:
                     **({"annotations": dict(cmeta["annotations"])} if cmeta.get("annotations") else {}),
                     "ownerReferences": [new_controller_ref(cs)],
                 },
-                "spec": copy.deepcopy(claim.get("spec") or {}),
+                "spec": clone(claim.get("spec") or {}),
             }
         )
     return out

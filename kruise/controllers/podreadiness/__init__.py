@@ -4,12 +4,12 @@ not-ready-key writers (lifecycle, CRR) turn it False when they need to."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
 
+from kruise.api.objects import clone
 from kruise.client.controller import Controller, Result, split_key
 from kruise.client.errors import Conflict, NotFound
 from kruise.client.informer import Informer
@@ -41,7 +41,7 @@ def plan_conditions(pod: Obj, now: dt.datetime) -> list[Obj] | None:
     Ready is left to the kubelet, which recomputes it from the gates."""
     if not needs_condition(pod):
         return None
-    conditions = copy.deepcopy((pod.get("status") or {}).get("conditions") or [])
+    conditions = clone((pod.get("status") or {}).get("conditions") or [])
     conditions.append({"type": KRUISE_POD_READY, "status": "True", "lastTransitionTime": format_time(now)})
     return conditions
 
@@ -63,7 +63,7 @@ class PodReadinessReconciler:
             conditions = plan_conditions(pod, self.clock())
             if conditions is None:
                 return None
-            body = copy.deepcopy(pod)
+            body = clone(pod)
             body.setdefault("status", {})["conditions"] = conditions
             try:
                 # a compare-and-swap: never overwrite a not-ready key written since our read

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from kruise.client import Client, ClientConfig, Informer, SharedInformerFactory, heap, load_config
+from kruise.api import heap
+from kruise.client import Client, ClientConfig, Informer, SharedInformerFactory, load_config
 from kruise.client.indexer import BY_NODE_NAME, BY_OWNER_UID, object_key
 from kruise.client.resources import CONFIGMAPS, PODS
 from tests.conftest import ServerProcess, start_server
@@ -109,7 +110,7 @@ async def test_handlers_cache_and_selector(client: Client, namespace: str) -> No
 async def test_hundreds_of_pods_with_counting_handler(
     client: Client, namespace: str, frozen_heap: bool
 ) -> None:
-    """The same with kruise.client.heap installed, as in every long-running kruise process: cached
+    """The same with kruise.api.heap installed, as in every long-running kruise process: cached
     objects are frozen out of the collector's sight and everything behaves the same."""
     n = 300
     await asyncio.gather(*(client.create(PODS, pod(f"early-{i}", namespace)) for i in range(50)))

@@ -1,19 +1,21 @@
 """Keeping Python's cyclic garbage collector off cached API objects.
 
-Decoded API objects are acyclic, and an informer keeps them for a long time. The generational
-collector still rescans them: once when young, again in the middle generation, and in every full
-collection, which runs each time the heap has grown by a quarter. Taking in a 10,000-pod backlog
-spent over a third of an informer's CPU there (bench/informer.py), finding nothing to free.
+Decoded API objects are acyclic, and an informer (or the API server's watch cache) keeps them for
+a long time. The generational collector still rescans them: once when young, again in the middle
+generation, and in every full collection, which runs each time the heap has grown by a quarter.
+Taking in a 10,000-pod backlog spent over a third of an informer's CPU there (bench/informer.py),
+finding nothing to free.
 
 Two tools:
 - `gc_paused()`: no collection during one synchronous burst of allocations (a decoded page or watch
   batch). Reference counting still frees what dies.
 - `settle()`: the burst's survivors leave the collector's sight (`gc.freeze`, constant time). A
-  process opts in with `install()`; long-running components (manager, node agent, scheduler) do.
-  Freezing also hides any garbage cycle alive at that moment, so a full collection (unfreeze,
-  collect, freeze) runs once the frozen heap has grown `growth` times since the last one, or
-  `interval` seconds have passed: cycles are still reclaimed, and full passes cost a constant
-  number of visits per object instead of one per quarter of growth.
+  process opts in with `install()`; every long-running component (API server, manager, node
+  agent, scheduler) does; the API server settles once a second. Freezing also hides any garbage
+  cycle alive at that moment, so a full collection (unfreeze, collect, freeze) runs once the
+  frozen heap has grown `growth` times since the last one, or `interval` seconds have passed:
+  cycles are still reclaimed, and full passes cost a constant number of visits per object
+  instead of one per quarter of growth.
 """
 
 from __future__ import annotations

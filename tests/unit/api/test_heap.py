@@ -1,4 +1,4 @@
-"""kruise.client.heap: what settle() freezes, and that frozen garbage cycles are still reclaimed."""
+"""kruise.api.heap: what settle() freezes, and that frozen garbage cycles are still reclaimed."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from kruise.client import heap
-from kruise.client.heap import FreezePolicy
+from kruise.api import heap
+from kruise.api.heap import FreezePolicy
 
 
 class Node:

@@ -20,6 +20,13 @@ REVISION = "controller-revision-hash"
 STATE = "lifecycle.apps.kruise.io/state"
 
 
+# upstream CloneSet printer columns, as kubectl shows them for both served versions
+PRINTER_COLUMNS = [
+    *("NAME", "DESIRED", "UPDATED", "UPDATED_READY", "UPDATED_AVAILABLE"),
+    *("READY", "TOTAL", "AGE"),
+]
+
+
 def cloneset(name: str, replicas: int, image: str = "busybox:1.36", **spec: Any) -> Obj:
     template_labels = {"app": name, **spec.pop("template_labels", {})}
     container: Obj = {"name": "main", "image": image, "env": [{"name": "MODE", "value": "a"}]}
@@ -101,16 +108,7 @@ def test_defaults_ready_columns_and_scale(cluster: Up, ns: str) -> None:
         assert condition(p["status"], "InPlaceUpdateReady")["status"] == "True"
         assert p["metadata"]["ownerReferences"][0]["kind"] == "CloneSet"
     header = cluster.kubectl("get", "cloneset", "-n", ns).stdout.splitlines()[0].split()
-    assert header == [
-        "NAME",
-        "DESIRED",
-        "UPDATED",
-        "UPDATED_READY",
-        "UPDATED_AVAILABLE",
-        "READY",
-        "TOTAL",
-        "AGE",
-    ]
+    assert header == PRINTER_COLUMNS
     cluster.kubectl("scale", "cloneset", "web", "-n", ns, "--replicas=4")
     wait_status(cluster, ns, "web", readyReplicas=4, replicas=4)
     revisions = cluster.get("controllerrevisions", "-n", ns)["items"]
@@ -137,16 +135,7 @@ def test_v1beta1_cloneset_runs_and_reads_back_as_v1alpha1(cluster: Up, ns: str) 
     again = cluster.get("clonesets.v1beta1.apps.kruise.io", "beta", "-n", ns)
     assert again["spec"]["updateStrategy"]["rollingUpdate"]["podUpdatePolicy"] == "InPlaceIfPossible"
     lines = cluster.kubectl("get", "clonesets.v1beta1.apps.kruise.io", "beta", "-n", ns).stdout.splitlines()
-    assert lines[0].split() == [
-        "NAME",
-        "DESIRED",
-        "UPDATED",
-        "UPDATED_READY",
-        "UPDATED_AVAILABLE",
-        "READY",
-        "TOTAL",
-        "AGE",
-    ]
+    assert lines[0].split() == PRINTER_COLUMNS
     assert lines[1].split()[:7] == ["beta", "2", "2", "2", "2", "2", "2"]
 
 

@@ -17,9 +17,9 @@ from ..api import heap
 from . import codec, discovery, errors
 from .admission import WebhookAdmission, request_scope, set_user, unique_warnings, warning_header
 from .conversion import Converter
+from .crd_cleanup import CRD_KEY, CRDCleanup
 from .crud import Resources, WriteOptions
 from .handlers import ResourceHandlers
-from .lifecycle import CRD_KEY, Lifecycle
 from .paths import parse_resource_path
 from .registry import Registry
 from .storage import DELETED
@@ -57,7 +57,7 @@ class APIServer:
         self.admission.converter = self.converter
         self.resources = Resources(self.store, self.registry, self.admission, self.converter)
         self.handlers = ResourceHandlers(self.resources)
-        self.lifecycle = Lifecycle(self.resources)
+        self.crd_cleanup = CRDCleanup(self.resources)
         self._tasks: list[asyncio.Task[Any]] = []
         self._runner: web.AppRunner | None = None
         self.port = config.port
@@ -194,7 +194,7 @@ class APIServer:
             server = site._server
             assert server is not None
             self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self._tasks.append(asyncio.create_task(self.lifecycle.run()))
+        self._tasks.append(asyncio.create_task(self.crd_cleanup.run()))
         self._tasks.append(asyncio.create_task(self._compactor()))
         # A full pass stalls every request; the watch cache only grows with the stored objects, so
         # the server takes one only when the frozen heap has grown 32 x (or every 10 minutes).

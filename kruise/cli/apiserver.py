@@ -20,7 +20,9 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "apiserver",
         help="run the embedded API server on SQLite",
-        description="Run the embedded Kubernetes-compatible API server. Writes DIR/kubeconfig.",
+        description="Run the embedded Kubernetes-compatible API server. Writes DIR/kubeconfig. "
+        "Unless told otherwise it also runs the namespace controller against itself, so a deleted "
+        "namespace is emptied and removed without `kruise cluster`.",
     )
     p.add_argument(
         "--data-dir", required=True, type=Path, help="directory for the SQLite state and kubeconfig"
@@ -44,6 +46,11 @@ def add_parser(sub: Any) -> None:
         type=int,
         default=20_000,
         help="events kept for watch resume before a resourceVersion answers 410 Gone",
+    )
+    p.add_argument(
+        "--no-namespace-controller",
+        action="store_true",
+        help="leave terminating namespaces to a separate `kruise cluster` (as `kruise up` does)",
     )
     p.set_defaults(run=run)
 
@@ -91,7 +98,22 @@ def build_config(args: argparse.Namespace) -> ServerConfig:
     return config
 
 
-async def serve(config: ServerConfig) -> None:
+async def _namespace_controller(kubeconfig_path: Path, stop: asyncio.Event) -> None:
+    """The namespace controller as an API client of this very server (its loopback address)."""
+    from kruise.client.config import load_config
+    from kruise.client.rest import Client
+    from kruise.cluster import run_cluster_controllers
+
+    async with Client(load_config(str(kubeconfig_path))) as client:
+        await run_cluster_controllers(client, stop, scheduler=False, garbage_collector=False)
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        print(f"kruise apiserver: namespace controller stopped: {task.exception()}", file=sys.stderr)
+
+
+async def serve(config: ServerConfig, *, namespace_controller: bool = True) -> None:
     server = APIServer(config)
     await server.start()
     path = kubeconfig.write_for_server(config, server.port)
@@ -99,14 +121,21 @@ async def serve(config: ServerConfig) -> None:
     print(
         f"kruise apiserver listening on {scheme}://{config.host}:{server.port} kubeconfig={path}", flush=True
     )
-    await stop_on_signals().wait()
+    stop = stop_on_signals()
+    controllers = None
+    if namespace_controller:
+        controllers = asyncio.create_task(_namespace_controller(path, stop))
+        controllers.add_done_callback(_report_failure)
+    await stop.wait()
+    if controllers is not None:
+        await asyncio.gather(controllers, return_exceptions=True)
     await server.stop()
 
 
 def run(args: argparse.Namespace) -> int:
     config = build_config(args)
     try:
-        asyncio.run(serve(config))
+        asyncio.run(serve(config, namespace_controller=not args.no_namespace_controller))
     except OSError as e:
         print(f"kruise apiserver: {e}", file=sys.stderr)
         return 1

@@ -1,4 +1,5 @@
-"""`kruise cluster`: the embedded cluster's scheduler and garbage collector, against any API server."""
+"""`kruise cluster`: the embedded cluster's scheduler, garbage collector and namespace controller,
+against any API server."""
 
 from __future__ import annotations
 
@@ -17,15 +18,19 @@ from kruise.cli.signals import stop_on_signals
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "cluster",
-        help="run the built-in cluster controllers (scheduler, garbage collector)",
+        help="run the built-in cluster controllers (scheduler, garbage collector, namespaces)",
         description="Run the embedded cluster's controllers against an API server until SIGINT or "
         "SIGTERM: the scheduler (binds pending Pods whose schedulerName is default-scheduler) and "
-        "the garbage collector (ownerReferences: background, foreground and orphan deletion).",
+        "the garbage collector (ownerReferences: background, foreground and orphan deletion) and "
+        "the namespace controller (empties a terminating namespace, then releases it).",
     )
     p.add_argument("--kubeconfig", help="kubeconfig path (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
     p.add_argument("--context", help="kubeconfig context")
     p.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler")
     p.add_argument("--no-gc", action="store_true", help="do not run the garbage collector")
+    p.add_argument(
+        "--no-namespace-controller", action="store_true", help="do not run the namespace controller"
+    )
     p.add_argument(
         "--leader-elect",
         action="store_true",
@@ -64,6 +69,7 @@ async def serve(args: argparse.Namespace) -> None:
             leader_election=election,
             scheduler=not args.no_scheduler,
             garbage_collector=not args.no_gc,
+            namespace_controller=not args.no_namespace_controller,
             identity=identity,
         )
 

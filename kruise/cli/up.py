@@ -184,6 +184,7 @@ async def up(args: argparse.Namespace, stop: asyncio.Event) -> None:
             str(data_dir),
             "--port",
             str(args.port),
+            "--no-namespace-controller",  # `kruise cluster` runs it
             wait_for="kruise apiserver listening on",
             restartable=False,
         )

@@ -1,4 +1,5 @@
-"""Built-in controllers of the embedded cluster: scheduler and garbage collector.
+"""Built-in controllers of the embedded cluster: scheduler, garbage collector and namespace
+lifecycle.
 
 They are API clients like any other (kruise.client only, never the API server's internals), so
 they run the same against a real API server. `run_cluster_controllers` runs them until `stop`.
@@ -17,9 +18,10 @@ from kruise.client.manager import ClientEventSink
 from kruise.client.rest import Client
 
 from .gc import GarbageCollector
+from .namespace import NamespaceController
 from .scheduler import DEFAULT_SCHEDULER, Scheduler
 
-__all__ = ["GarbageCollector", "Scheduler", "run_cluster_controllers"]
+__all__ = ["GarbageCollector", "NamespaceController", "Scheduler", "run_cluster_controllers"]
 
 log = logging.getLogger("kruise.cluster")
 _FLUSH_TIMEOUT = 5.0
@@ -32,20 +34,24 @@ async def run_cluster_controllers(
     leader_election: LeaderElectionConfig | None = None,
     scheduler: bool = True,
     garbage_collector: bool = True,
+    namespace_controller: bool = True,
     identity: str = "",
 ) -> None:
-    """Run the scheduler and the garbage collector until `stop` is set (or leadership is lost).
+    """Run the scheduler, the garbage collector and the namespace controller until `stop` is set
+    (or leadership is lost).
 
     The embedded cluster runs one copy and needs no election; pass `leader_election` when
     several copies may run against the same API server.
     """
     informers = SharedInformerFactory(client)
     recorder = EventRecorder(ClientEventSink(client), DEFAULT_SCHEDULER, identity)
-    parts: list[Scheduler | GarbageCollector] = []
+    parts: list[Scheduler | GarbageCollector | NamespaceController] = []
     if scheduler:
         parts.append(Scheduler(client, informers, recorder))
     if garbage_collector:
         parts.append(GarbageCollector(client, informers))
+    if namespace_controller:
+        parts.append(NamespaceController(client, informers))
 
     async def lead() -> None:
         informers.start_all()

@@ -218,6 +218,19 @@ def test_delete_returns_once_gone(apiserver: ServerProcess, namespace: str) -> N
     assert 'pods "p5" not found' in gone.stderr
 
 
+def test_delete_namespace_empties_and_removes_it(apiserver: ServerProcess) -> None:
+    # `kruise apiserver` on its own runs the namespace controller against itself.
+    apiserver.kubectl("create", "namespace", "doomed")
+    apiserver.kubectl("create", "configmap", "c1", "-n", "doomed", "--from-literal=a=1")
+    apiserver.kubectl("apply", "-n", "doomed", "-f", "-", input=pod_yaml("unbound"))
+    out = apiserver.kubectl("delete", "namespace", "doomed", "--timeout=60s")
+    assert out.stdout.strip() == 'namespace "doomed" deleted'
+    gone = apiserver.kubectl("get", "namespace", "doomed", check=False)
+    assert gone.returncode != 0 and 'namespaces "doomed" not found' in gone.stderr
+    left = apiserver.kubectl("get", "configmaps,pods", "-n", "doomed", "-o", "name").stdout
+    assert left.strip() == ""
+
+
 def test_describe_pod_and_custom_object(apiserver: ServerProcess, namespace: str, webapp_crd: None) -> None:
     apiserver.kubectl("apply", "-n", namespace, "-f", "-", input=pod_yaml("p6"))
     text = apiserver.kubectl("describe", "pod", "p6", "-n", namespace).stdout

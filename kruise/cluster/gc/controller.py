@@ -23,6 +23,7 @@ from kruise.client.informer import Informer, SharedInformerFactory
 from kruise.client.resources import Resource
 from kruise.client.rest import Client
 
+from .. import discovery as api_index
 from . import discovery as disc
 from .graph import (
     FOREGROUND,
@@ -128,9 +129,9 @@ class GarbageCollector:
             forced = self._rediscover.is_set()
             self._rediscover.clear()
             try:
-                index = await disc.fetch_index(self.client)
+                index = await api_index.fetch_index(self.client)
                 stale = loop.time() - last_full >= self.full_rediscover_every
-                if forced or stale or disc.group_versions(*index) != self._index_key:
+                if forced or stale or api_index.group_versions(*index) != self._index_key:
                     await self._sync_monitors(index)
                     last_full = loop.time()
                     self._sweep_pending = self._sweep_pending or stale
@@ -142,10 +143,10 @@ class GarbageCollector:
                 log.warning("event=gc_discovery_failed error=%r", e)
 
     async def _sync_monitors(self, index: tuple[Obj, Obj] | None = None) -> None:
-        index = index or await disc.fetch_index(self.client)
+        index = index or await api_index.fetch_index(self.client)
         found = await disc.discover(self.client, index)
         self.discovery = found
-        self._index_key = disc.group_versions(*index)
+        self._index_key = api_index.group_versions(*index)
         # Retire first: a resource whose preferred version changed comes back under a new key
         # with the same uids, and must not be removed after it was re-added.
         for res in [r for r in self._monitors if r not in found.monitored]:

@@ -1,4 +1,4 @@
-"""Which resources exist: the discovery documents under /api and /apis, read through the client.
+"""Which resources the garbage collector watches, from the discovery documents.
 
 `build` is pure: it turns the documents into the set of resources to watch (each group's
 preferred version, verbs list+watch+delete, no subresources, events ignored as kube's collector
@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kruise.client.errors import NotFound
 from kruise.client.resources import Resource
 from kruise.client.rest import Client
+
+from ..discovery import fetch_index, fetch_lists, group_versions, parse_resource_list, preferred_versions
 
 Obj = dict[str, Any]
 
@@ -29,43 +30,6 @@ class Discovery:
 
     def resource_for(self, api_version: str, kind: str) -> Resource | None:
         return self.kinds.get((api_version, kind))
-
-
-def _split_gv(group_version: str) -> tuple[str, str]:
-    group, _, version = group_version.rpartition("/")
-    return group, version
-
-
-def parse_resource_list(doc: Obj) -> list[tuple[Resource, frozenset[str]]]:
-    """Top-level resources of one APIResourceList with their verbs."""
-    group, version = _split_gv(str(doc.get("groupVersion") or ""))
-    out = []
-    for r in doc.get("resources") or []:
-        name = r.get("name") or ""
-        if not name or "/" in name or not r.get("kind"):
-            continue
-        res = Resource(group, version, name, r["kind"], bool(r.get("namespaced")))
-        out.append((res, frozenset(r.get("verbs") or ())))
-    return out
-
-
-def preferred_versions(core: Obj, groups: Obj) -> dict[str, str]:
-    """group -> preferred version ("" is the core group)."""
-    out = {"": (core.get("versions") or ["v1"])[0]}
-    for g in groups.get("groups") or []:
-        preferred = (g.get("preferredVersion") or {}).get("version")
-        versions = [v.get("version") for v in g.get("versions") or [] if v.get("version")]
-        if g.get("name") and (preferred or versions):
-            out[g["name"]] = preferred or versions[0]
-    return out
-
-
-def group_versions(core: Obj, groups: Obj) -> list[str]:
-    """Every served group/version, in discovery order."""
-    out = [str(v) for v in core.get("versions") or ["v1"]]
-    for g in groups.get("groups") or []:
-        out += [str(v["groupVersion"]) for v in g.get("versions") or [] if v.get("groupVersion")]
-    return out
 
 
 def build(core: Obj, groups: Obj, lists: Mapping[str, Obj]) -> Discovery:
@@ -87,22 +51,6 @@ def build(core: Obj, groups: Obj, lists: Mapping[str, Obj]) -> Discovery:
     return Discovery(frozenset(monitored), kinds)
 
 
-async def fetch_index(client: Client) -> tuple[Obj, Obj]:
-    """The /api and /apis documents: cheap, and enough to notice a new group or version."""
-    core = await client.request("GET", "/api")
-    groups = await client.request("GET", "/apis")
-    return (core if isinstance(core, dict) else {}), (groups if isinstance(groups, dict) else {})
-
-
 async def discover(client: Client, index: tuple[Obj, Obj] | None = None) -> Discovery:
     core, groups = index or await fetch_index(client)
-    lists: dict[str, Obj] = {}
-    for gv in group_versions(core, groups):
-        path = f"/api/{gv}" if "/" not in gv else f"/apis/{gv}"
-        try:
-            doc = await client.request("GET", path)
-        except NotFound:  # removed since /apis was read (a CRD deleted): the next pass settles it
-            continue
-        if isinstance(doc, dict):
-            lists[gv] = doc
-    return build(core, groups, lists)
+    return build(core, groups, await fetch_lists(client, core, groups))

@@ -1,9 +1,10 @@
 """The `process` runtime: every container is a real child process in its own process group.
 
 Each Pod gets an IP of its own from 127.0.0.0/8 (exported as POD_IP), so Pods can listen on the
-same port. stdout/stderr are piped through the agent into CRI log files. Every started container
-leaves a pid file in DIR/containers; a new agent instance kills whatever a previous one left, so
-no container outlives its agent for longer than the agent's restart.
+same port. stdout/stderr are piped through the agent into CRI log files. A watchdog process
+(orphan_guard) kills every container group the moment the agent dies, even by SIGKILL; and every
+started container leaves a pid file in DIR/containers, so a new agent instance also kills
+whatever a previous one left (say, a container started just as the agent was killed).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .base import (
     Runtime,
     SandboxConfig,
 )
+from .orphan_guard import OrphanGuard
 from .table import ContainerTable
 
 log = logging.getLogger("kruise.node.process")
@@ -56,6 +58,7 @@ class ProcessRuntime(ContainerTable, Runtime):
         self._sandbox_file = data_dir / "sandboxes.json"
         self._sandboxes: dict[str, str] = _read_json(self._sandbox_file) or {}
         self._containers: dict[str, _Container] = {}
+        self._guard = OrphanGuard()
 
     # ------------------------------------------------------------------ recovery
     async def recover(self) -> list[str]:
@@ -135,6 +138,7 @@ class ProcessRuntime(ContainerTable, Runtime):
             c.info.state, c.info.exit_code = "exited", 128
             c.info.started_at = c.info.finished_at = time.time()
             raise ContainerRuntimeError(f"failed to start {cfg.command[0]!r}: {e.strerror or e}") from e
+        await self._guard.add(proc.pid)
         c.proc = proc
         c.info.pid = proc.pid
         c.info.state = "running"
@@ -150,6 +154,7 @@ class ProcessRuntime(ContainerTable, Runtime):
         code = await proc.wait()
         # The container ends with its main process: whatever it left in its group goes too.
         _signal_group(proc.pid, signal.SIGKILL)
+        await self._guard.remove(proc.pid)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(pumps, 5)
         writer.close()
@@ -188,22 +193,23 @@ class ProcessRuntime(ContainerTable, Runtime):
             )
         except OSError as e:
             return ExecResult(126, f"exec failed: {e.strerror or e}".encode())
+        await self._guard.add(proc.pid)
         try:
             out, _ = await asyncio.wait_for(proc.communicate(), timeout)
         except TimeoutError:
             _signal_group(proc.pid, signal.SIGKILL)
             await proc.wait()
             return ExecResult(-1, b"", timed_out=True)
-        except asyncio.CancelledError:
+        finally:  # also when cancelled: whatever the command left in its group goes
             _signal_group(proc.pid, signal.SIGKILL)
-            raise
-        _signal_group(proc.pid, signal.SIGKILL)
+            await self._guard.remove(proc.pid)
         code = proc.returncode or 0
         return ExecResult(128 - code if code < 0 else code, out)
 
     async def close(self) -> None:
         running = [c for c in self._containers.values() if c.info.state == "running"]
         await asyncio.gather(*(self.stop_container(c.info.id, 2.0) for c in running))
+        await self._guard.close()
 
     # ------------------------------------------------------------------ helpers
     def _pid_file(self, c: _Container) -> Path:

@@ -149,16 +149,20 @@ async def test_other_scheduler_and_unready_or_cordoned_nodes(client: Client, clu
     await client.create(PODS, pod_body("mine"))
     await client.create(PODS, pod_body("theirs", schedulerName="my-scheduler"))
 
-    async def mine_condition() -> Obj | None:
-        cond = scheduled_condition(await client.get(PODS, "mine", namespace=NS))
-        return cond if cond and cond.get("reason") == "Unschedulable" else None
-
-    cond = await eventually(mine_condition)
-    assert cond["message"] == (
+    expected = (
         "0/2 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }, "
         "1 node(s) were unschedulable. "
         "preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
     )
+
+    async def mine_condition() -> Obj | None:
+        # A first attempt may have seen only one of the nodes; a node's arrival retries the Pod.
+        cond = scheduled_condition(await client.get(PODS, "mine", namespace=NS))
+        settled = cond and cond.get("reason") == "Unschedulable" and cond["message"] == expected
+        return cond if settled else None
+
+    cond = await eventually(mine_condition)
+    assert cond["status"] == "False"
     # The node becomes Ready: the pending Pod is retried and bound there.
     node = await client.get(NODES, "down")
     node["status"]["conditions"] = [{"type": "Ready", "status": "True"}]

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from kruise.client.resources import CONFIGMAPS, NAMESPACES, PODS, Resource
+from kruise.cluster import discovery as api_index
 from kruise.cluster.gc import discovery
 from kruise.cluster.gc.graph import (
     Classification,
@@ -274,4 +275,4 @@ def test_discovery_build() -> None:
     assert d.resource_for("example.com/v1", "Widget") == Resource("example.com", "v1", "widgets", "Widget")
     assert d.resource_for("v1", "Namespace") == NAMESPACES
     assert d.resource_for("v1", "Nope") is None
-    assert discovery.group_versions(CORE, GROUPS) == ["v1", "example.com/v2", "example.com/v1"]
+    assert api_index.group_versions(CORE, GROUPS) == ["v1", "example.com/v2", "example.com/v1"]

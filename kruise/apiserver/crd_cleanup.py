@@ -1,5 +1,9 @@
-"""Server-side cleanup that kube-apiserver's companions do: emptying terminating namespaces and
-removing a deleted CRD's objects before the CRD itself goes."""
+"""Server-side cleanup that kube-apiserver does itself (apiextensions' finalizer controller):
+removing a deleted CRD's objects before the CRD goes.
+
+Emptying a terminating namespace is not done here: as on a real cluster that is a controller's
+job (kruise.cluster.namespace), run by `kruise cluster` and, for a standalone server, by
+`kruise apiserver` over its own loopback address."""
 
 from __future__ import annotations
 
@@ -12,12 +16,12 @@ from . import errors
 from .crud import CRD_CLEANUP_FINALIZER, DeleteOptions, Resources, WriteOptions
 from .registry import resources_from_crd
 
-log = logging.getLogger("kruise.apiserver.lifecycle")
+log = logging.getLogger("kruise.apiserver.crd_cleanup")
 
 CRD_KEY = "apiextensions.k8s.io/customresourcedefinitions"
 
 
-class Lifecycle:
+class CRDCleanup:
     def __init__(self, resources: Resources, interval: float = 0.2) -> None:
         self.resources = resources
         self.store = resources.store
@@ -26,7 +30,7 @@ class Lifecycle:
         self.store.listeners.append(self._on_event)
 
     def _on_event(self, ev: Any) -> None:
-        if ev.storage_key in ("/namespaces", CRD_KEY) and ev.obj["metadata"].get("deletionTimestamp"):
+        if ev.storage_key == CRD_KEY and ev.obj["metadata"].get("deletionTimestamp"):
             self._wake.set()
 
     async def run(self) -> None:
@@ -37,7 +41,7 @@ class Lifecycle:
             try:
                 busy = await self.sweep()
             except Exception:  # keep the loop alive; the next pass retries
-                log.exception("event=lifecycle_sweep_failed")
+                log.exception("event=crd_cleanup_failed")
                 busy = True
             if busy:
                 await asyncio.sleep(self.interval)
@@ -45,31 +49,10 @@ class Lifecycle:
     async def sweep(self) -> bool:
         """One pass; True while something is still terminating."""
         busy = False
-        for e in self.store.list("/namespaces"):
-            if e.obj["metadata"].get("deletionTimestamp"):
-                busy |= not await self._finish_namespace(e.obj)
         for e in self.store.list(CRD_KEY):
             if e.obj["metadata"].get("deletionTimestamp"):
                 busy |= not await self._finish_crd(e.obj)
         return busy
-
-    async def _finish_namespace(self, ns: dict[str, Any]) -> bool:
-        name = ns["metadata"]["name"]
-        remaining = 0
-        for info in self._namespaced_infos():
-            for e in self.store.list(info.storage_key, name):
-                remaining += 1
-                if e.obj["metadata"].get("deletionTimestamp"):
-                    continue
-                await self._delete_quietly(info, name, e.obj["metadata"]["name"])
-        if remaining:
-            return False
-        if ns["metadata"].get("finalizers"):
-            return False  # someone else's finalizer still holds it
-        self.store.delete("/namespaces", dict(ns, spec={**(ns.get("spec") or {}), "finalizers": []}))
-        await self.store.durable()
-        log.info("event=namespace_deleted name=%s", name)
-        return True
 
     async def _finish_crd(self, crd: dict[str, Any]) -> bool:
         infos = resources_from_crd(crd)
@@ -92,13 +75,6 @@ class Lifecycle:
             crd_info, "", crd["metadata"]["name"], new, WriteOptions(manager="apiextensions-apiserver")
         )
         return True
-
-    def _namespaced_infos(self) -> list[Any]:
-        seen: dict[str, Any] = {}
-        for info in self.resources.registry.all():
-            if info.namespaced:
-                seen.setdefault(info.storage_key, info)
-        return list(seen.values())
 
     async def _delete_quietly(self, info: Any, namespace: str, name: str) -> None:
         try:

@@ -81,6 +81,18 @@ metadata:
         up.kubectl("apply", "-f", "-", input=POD.format(name="survivor", extra=""))
         up.wait_for(lambda: up.get("pod", "survivor")["status"].get("phase") == "Running", "survivor running")
         assert processes_with_marker(marker), "the cluster's processes should carry the marker"
+
+        # deleting a namespace stops its Pods on their node, then removes it (the namespace
+        # controller of `kruise cluster`)
+        up.kubectl("create", "namespace", "ephemeral")
+        up.kubectl("apply", "-n", "ephemeral", "-f", "-", input=POD.format(name="short-lived", extra=""))
+        up.wait_for(
+            lambda: up.get("pod", "short-lived", "-n", "ephemeral")["status"].get("phase") == "Running",
+            "short-lived running",
+        )
+        out = up.kubectl("delete", "namespace", "ephemeral", "--timeout=90s")
+        assert out.stdout.strip() == 'namespace "ephemeral" deleted'
+        assert up.kubectl("get", "namespace", "ephemeral", check=False).returncode != 0
     finally:
         rest = up.stop()
     assert "kruise stopped" in rest

@@ -89,6 +89,16 @@ def all_hooked(hook: HookLike, pod: Obj) -> bool:
     return all(pod_labels.get(k, "") == v for k, v in (h.labels_handler or {}).items())
 
 
+def state_patch(state: str, now: dt.datetime) -> Obj:
+    """A merge patch writing `state` and its timestamp."""
+    return {
+        "metadata": {
+            "labels": {LIFECYCLE_STATE_LABEL: state},
+            "annotations": {LIFECYCLE_TIMESTAMP_ANNOTATION: format_time(now)},
+        }
+    }
+
+
 def set_state(pod: Obj, state: str, now: dt.datetime) -> None:
     meta = pod.setdefault("metadata", {})
     if meta.get("labels") is None:
@@ -189,7 +199,8 @@ class LifecycleControl:
         mark_not_ready: bool | None = None,
         extra: Callable[[Obj], None] | None = None,
     ) -> Obj:
-        """Write `state` (and whatever `extra` changes) with a pod UPDATE, re-reading on Conflict.
+        """Write `state`: alone with a merge patch, with whatever `extra` changes in a pod UPDATE
+        (re-reading on Conflict).
         mark_not_ready True/False first adds/removes the state's KruisePodReady key; None leaves
         readiness alone. Returns the latest pod (unchanged input when nothing had to be written)."""
         meta = pod.get("metadata") or {}
@@ -200,9 +211,13 @@ class LifecycleControl:
             current = await patch_not_ready_key(
                 self._client, current, READINESS_USER_AGENT, key, add, clock=self._clock
             )
-        for attempt in range(CONFLICT_RETRIES):
-            if extra is None and lifecycle_state(current) == state:
+        if extra is None:
+            if lifecycle_state(current) == state:
                 return current
+            # The state label and its timestamp alone: a merge patch, as upstream writes them, so a
+            # status write by the node in between is no conflict.
+            return await self._client.patch(PODS, name, state_patch(state, self._clock()), namespace=ns)
+        for attempt in range(CONFLICT_RETRIES):
             body = clone(current)
             set_state(body, state, self._clock())
             if extra is not None:

@@ -299,7 +299,8 @@ def status_patch(current: Obj, desired: Obj) -> Obj | None:
     ]
     for c in desired.get("conditions") or []:
         old = by_type.get(c["type"])
-        if old == c:
+        # the server drops a patch's nulls (lastProbeTime), so the stored condition lacks them
+        if old is not None and _without_nulls(old) == _without_nulls(c):
             continue
         # Merged by type on the server: a field we no longer set must be removed explicitly.
         conds.append({**{k: None for k in old or {} if k not in c}, **c})
@@ -308,6 +309,10 @@ def status_patch(current: Obj, desired: Obj) -> Obj | None:
     if conds:
         changed["conditions"] = conds
     return {"status": changed}
+
+
+def _without_nulls(fields: Obj) -> Obj:
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 def log_container_id(status: Obj, pod_name: str, previous: bool) -> tuple[str, str]:

@@ -403,13 +403,14 @@ class InPlaceControl:
                 written = await self._resize(written, plan.resize)
                 return RefreshResult(pod=written, delay=plan.delay)
             if plan.conditions is not None:
-                body = clone(current)
-                body.setdefault("status", {})["conditions"] = plan.conditions
-                try:
-                    written = await self._client.update_status(PODS, body, namespace=ns)
-                except Conflict:
-                    # Judged on this pod version only; the newer one gets its own refresh.
-                    return RefreshResult()
+                # Only this controller writes InPlaceUpdateReady and the node's status only moves
+                # forward, so the one condition goes in a patch (merged by type): a node status write
+                # in between is no conflict.
+                (ours,) = (c for c in plan.conditions if c.get("type") == INPLACE_UPDATE_READY)
+                patch = {"status": {"conditions": [{"reason": None, "message": None, **ours}]}}
+                written = await self._client.patch(
+                    PODS, name, patch, patch_type="strategic", namespace=ns, subresource="status"
+                )
                 return RefreshResult(pod=written)
             return RefreshResult(delay=plan.delay)
         return RefreshResult()  # unreachable: the loop returns or raises

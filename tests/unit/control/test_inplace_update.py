@@ -30,6 +30,7 @@ from kruise.control.inplace.state import (
     read_grace,
     read_state,
 )
+from kruise.control.pods import format_time
 
 Obj = dict[str, Any]
 NOW = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
@@ -541,8 +542,19 @@ class FakePods:
         subresource: str | None = None,
     ) -> Obj:
         self.calls.append(("patch", subresource))
-        assert (patch_type, subresource) == ("strategic", "resize")
+        assert patch_type == "strategic" and subresource in ("resize", "status")
         new = copy.deepcopy(self._stored(namespace, name))
+        if subresource == "status":  # conditions merge by type; a null drops a field
+            conditions = new["status"].setdefault("conditions", [])
+            for patched in body["status"]["conditions"]:
+                at = next((c for c in conditions if c["type"] == patched["type"]), None)
+                if at is None:
+                    at = {}
+                    conditions.append(at)
+                at.update(patched)
+                for k in [k for k, v in at.items() if v is None]:
+                    del at[k]
+            return self._save(new)
         by_name = {c["name"]: c for c in new["spec"]["containers"]}
         for c in body["spec"]["containers"]:
             target = by_name[c["name"]].setdefault("resources", {})
@@ -655,17 +667,29 @@ async def test_vertical_resize_goes_through_the_resize_subresource() -> None:
     assert is_update_completed(stored) is True
 
 
-async def test_refresh_condition_conflict_is_not_retried() -> None:
+async def test_refresh_patches_only_its_condition_even_from_a_stale_pod() -> None:
     pod = make_pod()
     pod["status"]["conditions"][2]["status"] = "False"
     api = FakePods(pod)
     stale = copy.deepcopy(api.store[("default", "cs-x1")])
-    api.touch("default", "cs-x1")
+    api.touch("default", "cs-x1")  # say, the node wrote the status meanwhile
+    others_before = [
+        c
+        for c in api.store[("default", "cs-x1")]["status"]["conditions"]
+        if c["type"] != "InPlaceUpdateReady"
+    ]
     control = InPlaceControl(api, clock=clock)  # type: ignore[arg-type]
-    assert await control.refresh(stale) == type(await control.refresh(stale))()
-    fresh = await control.refresh(api.store[("default", "cs-x1")])
-    assert fresh.pod is not None
-    assert cond(fresh.pod, "InPlaceUpdateReady")["status"] == "True"
+    refreshed = await control.refresh(stale)
+    assert api.calls == [("patch", "status")]  # no Conflict, no re-read
+    assert refreshed.pod is not None
+    assert cond(refreshed.pod, "InPlaceUpdateReady") == {
+        "type": "InPlaceUpdateReady",
+        "status": "True",
+        "lastTransitionTime": format_time(NOW),
+    }
+    others = [c for c in refreshed.pod["status"]["conditions"] if c["type"] != "InPlaceUpdateReady"]
+    assert others == others_before
+    assert (await control.refresh(refreshed.pod)).pod is None  # nothing left to write
 
 
 async def test_full_cycle_update_then_refresh_to_ready() -> None:

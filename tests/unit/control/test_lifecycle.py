@@ -205,6 +205,13 @@ class FakePods:
     async def update_status(self, res: Any, body: Obj, *, namespace: str | None = None) -> Obj:
         return await self.update(res, body, namespace=namespace, subresource="status")
 
+    async def patch(self, res: Any, name: str, body: Obj, *, namespace: str | None = None) -> Obj:
+        self.calls.append("patch")
+        meta = self.pod["metadata"]
+        for field, values in body["metadata"].items():
+            meta[field] = {**(meta.get(field) or {}), **values}
+        return self._bump()
+
 
 def kruise_ready_pod(state: str = "Normal") -> Obj:
     pod = make_pod(state=state)
@@ -217,7 +224,7 @@ async def test_update_state_with_mark_not_ready_writes_key_then_state() -> None:
     api = FakePods(kruise_ready_pod())
     control = lc.LifecycleControl(api, clock=lambda: NOW)  # type: ignore[arg-type]
     got = await control.update_state(api.pod, lc.PREPARING_DELETE, mark_not_ready=True)
-    assert api.calls == ["update/status", "update"]
+    assert api.calls == ["update/status", "patch"]
     assert got == api.pod
     assert got["metadata"]["labels"]["lifecycle.apps.kruise.io/state"] == "PreparingDelete"
     assert got["metadata"]["annotations"]["lifecycle.apps.kruise.io/timestamp"] == T0

@@ -187,6 +187,13 @@ def test_status_patch_only_when_changed_and_clears_stale_fields() -> None:
     patch = status_patch({}, desired)
     assert patch is not None and patch["status"]["conditions"]
     assert status_patch(desired, desired) is None
+    # as the server stores it: a patch's nulls (lastProbeTime) dropped; nothing to send again
+    stored = {
+        **desired,
+        "conditions": [{k: v for k, v in c.items() if v is not None} for c in desired["conditions"]],
+    }
+    assert any("lastProbeTime" in c for c in desired["conditions"])
+    assert status_patch(stored, desired) is None
     first, *rest = desired["conditions"]
     stale = {**desired, "conditions": [{**first, "status": "False", "reason": "Old"}, *rest]}
     patch = status_patch(stale, desired)

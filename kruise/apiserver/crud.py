@@ -360,13 +360,21 @@ class Resources:
         elif content_type not in (JSON_PATCH, MERGE_PATCH):
             raise errors.unsupported_media_type(content_type)
         obj = await self.update_with(
-            info, namespace, name, lambda old: self._patched(info, old, content_type, body), opts
+            info,
+            namespace,
+            name,
+            lambda old: self._patched(info, old, content_type, body, opts.subresource),
+            opts,
         )
         return obj, False
 
-    def _patched(self, info: ResourceInfo, old: Obj, content_type: str, body: Any) -> Obj:
+    def _patched(self, info: ResourceInfo, old: Obj, content_type: str, body: Any, subresource: str) -> Obj:
         # the three patch functions copy what they keep and never mutate their input
         current = {**old, "apiVersion": info.api_version}
+        if subresource == "status" and content_type != JSON_PATCH:
+            # only the patched status is kept (and metadata read): spare copying and merging the
+            # spec, which a merge patch cannot fail on (a JSON patch can, so it sees everything)
+            current.pop("spec", None)
         try:
             if content_type == JSON_PATCH:
                 patched = apply_json_patch(current, body)
@@ -675,9 +683,10 @@ class Resources:
 
     def _prepare_update(self, info: ResourceInfo, obj: Obj, old: Obj, subresource: str) -> Obj:
         if subresource == "status":
-            # Only metadata is written from here on (managedFields, resourceVersion), so the rest
-            # may be shared with the stored revision: stored objects are never mutated.
-            new = {**old, "metadata": clone(old["metadata"])}
+            # Only top-level metadata keys are written from here on (managedFields is replaced,
+            # resourceVersion set), so everything else may be shared with the stored revision:
+            # stored objects are never mutated.
+            new = {**old, "metadata": {**old["metadata"]}}
             if "status" in obj:
                 new["status"] = obj["status"]
             else:

@@ -95,6 +95,18 @@ def set_condition(conditions: list[Obj], new: Obj) -> None:
     conditions.append(new)
 
 
+def conditions_patch(before: list[Obj], after: list[Obj]) -> list[Obj]:
+    """The conditions of `after` that differ from `before`, for a strategic-merge patch of
+    status.conditions (merged by type): a field a condition no longer has is sent as null."""
+    old = {c.get("type"): c for c in before}
+    out = []
+    for c in after:
+        prev = old.get(c.get("type"))
+        if prev != c:
+            out.append({**{k: None for k in prev or {} if k not in c}, **c})
+    return out
+
+
 def add_not_ready_key(pod: Obj, user_agent: str, key: str, now: dt.datetime) -> list[Obj] | None:
     """New status.conditions with the key added (KruisePodReady False, Ready forced False), or None
     when there is nothing to change."""

@@ -355,10 +355,24 @@ async def test_writes_never_change_an_earlier_revision(api: Client) -> None:
     )
     (old,) = second["items"]
     assert old["metadata"]["labels"] == {"v": "1"}
+    assert [m.get("subresource", "") for m in old["metadata"]["managedFields"]] == [""]
     assert old["status"].get("phase") == "Pending" and "podIP" not in old["status"]
     now = await api.ok("GET", PODS + "/snap-b")
     assert now["metadata"]["labels"] == {"v": "2"}
+    assert sorted(m.get("subresource", "") for m in now["metadata"]["managedFields"]) == ["", "status"]
     assert (now["status"]["phase"], now["status"]["podIP"]) == ("Running", "10.0.0.9")
+
+
+async def test_status_merge_patch_ignores_spec_and_keeps_it(api: Client) -> None:
+    await api.ok("POST", PODS, pod("spec-kept", v="1"))
+    body = {"spec": {"activeDeadlineSeconds": 5}, "status": {"phase": "Running"}}
+    for content_type in (MERGE, "application/strategic-merge-patch+json"):
+        out = await api.ok("PATCH", PODS + "/spec-kept/status", body, content_type=content_type)
+        assert out["status"]["phase"] == "Running"
+        assert "activeDeadlineSeconds" not in out["spec"]
+        assert out["spec"]["containers"][0]["name"] == "app"
+    stored = await api.ok("GET", PODS + "/spec-kept")
+    assert stored["spec"] == out["spec"] and "activeDeadlineSeconds" not in stored["spec"]
 
 
 async def test_updating_a_terminating_namespace_keeps_its_phase(api: Client) -> None:

@@ -17,7 +17,12 @@ from kruise.api.objects import clone
 from kruise.client.errors import ApiError, Conflict, TransportError
 from kruise.client.resources import PODS
 from kruise.client.rest import Client
-from kruise.control.podreadiness import force_ready_from_gates, has_readiness_gate, set_condition
+from kruise.control.podreadiness import (
+    conditions_patch,
+    force_ready_from_gates,
+    has_readiness_gate,
+    set_condition,
+)
 from kruise.control.pods import (
     INPLACE_UPDATE_READY,
     POD_TEMPLATE_HASH_LABEL,
@@ -404,33 +409,26 @@ class InPlaceControl:
                 return RefreshResult(pod=written, delay=plan.delay)
             if plan.conditions is not None:
                 # Only this controller writes InPlaceUpdateReady and the node's status only moves
-                # forward, so the one condition goes in a patch (merged by type): a node status write
-                # in between is no conflict.
-                (ours,) = (c for c in plan.conditions if c.get("type") == INPLACE_UPDATE_READY)
-                patch = {"status": {"conditions": [{"reason": None, "message": None, **ours}]}}
-                written = await self._client.patch(
-                    PODS, name, patch, patch_type="strategic", namespace=ns, subresource="status"
-                )
+                # forward, so the change goes in a patch: a node status write in between is no conflict.
+                written = await self._patch_conditions(current, plan.conditions)
                 return RefreshResult(pod=written)
             return RefreshResult(delay=plan.delay)
         return RefreshResult()  # unreachable: the loop returns or raises
 
     async def _mark_unready(self, pod: Obj) -> Obj:
-        """InPlaceUpdateReady=False/StartInPlaceUpdate through pods/status, on the latest pod."""
+        """InPlaceUpdateReady=False/StartInPlaceUpdate (and Ready False) through pods/status."""
+        conditions = plan_condition(pod, False, self._clock(), START_REASON)
+        if conditions is None:
+            return pod
+        return await self._patch_conditions(pod, conditions)
+
+    async def _patch_conditions(self, pod: Obj, conditions: list[Obj]) -> Obj:
         ns, name = _ns_name(pod)
-        for attempt in range(CONFLICT_RETRIES):
-            latest = await self._client.get(PODS, name, namespace=ns)
-            conditions = plan_condition(latest, False, self._clock(), START_REASON)
-            if conditions is None:
-                return latest
-            body = clone(latest)
-            body.setdefault("status", {})["conditions"] = conditions
-            try:
-                return await self._client.update_status(PODS, body, namespace=ns)
-            except Conflict:
-                if attempt == CONFLICT_RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+        before = (pod.get("status") or {}).get("conditions") or []
+        patch = {"status": {"conditions": conditions_patch(before, conditions)}}
+        return await self._client.patch(
+            PODS, name, patch, patch_type="strategic", namespace=ns, subresource="status"
+        )
 
     async def _write_update(self, pod: Obj, spec: UpdateSpec, mutate: Callable[[Obj], None] | None) -> Obj:
         ns, name = _ns_name(pod)

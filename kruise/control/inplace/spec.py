@@ -94,6 +94,7 @@ class UpdateSpec:
 
 # -- quantities and QoS ---------------------------------------------------------------------------------
 
+
 def _positive(resources: Obj | None, key: str) -> dict[str, Fraction]:
     out: dict[str, Fraction] = {}
     for name, value in ((resources or {}).get(key) or {}).items():

@@ -584,7 +584,7 @@ async def test_update_marks_unready_first_then_updates() -> None:
     )
     assert result.error is None
     assert (result.in_place_updated, result.delay) == (True, None)
-    assert api.calls == [("get", None), ("update", "status"), ("update", None)]
+    assert api.calls == [("patch", "status"), ("update", None)]  # the patch answers the latest pod
     stored = api.store[("default", "cs-x1")]
     assert result.pod == stored
     assert stored["spec"]["containers"][0]["image"] == "nginx:1.1"

@@ -57,6 +57,7 @@ _SERVER_META = (
     "selfLink",
 )
 _NAMESPACE_FINALIZER = "kubernetes"
+_IDENTITY_META = ("name", "namespace", "uid", "resourceVersion")
 CRD_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 # how often a read-modify-write is retried when the object changes while webhooks are awaited
 _UPDATE_RETRIES = 5
@@ -372,9 +373,16 @@ class Resources:
         # the three patch functions copy what they keep and never mutate their input
         current = {**old, "apiVersion": info.api_version}
         if subresource == "status" and content_type != JSON_PATCH:
-            # only the patched status is kept (and metadata read): spare copying and merging the
-            # spec, which a merge patch cannot fail on (a JSON patch can, so it sees everything)
-            current.pop("spec", None)
+            # Only the patched status is kept, and the identity and resourceVersion read: spare
+            # copying and merging the rest, which a merge patch cannot fail on (a JSON patch can,
+            # so it sees everything).
+            meta = old["metadata"]
+            current = {
+                "apiVersion": info.api_version,
+                "kind": old.get("kind"),
+                "metadata": {k: meta[k] for k in _IDENTITY_META if k in meta},
+                "status": old.get("status") or {},
+            }
         try:
             if content_type == JSON_PATCH:
                 patched = apply_json_patch(current, body)

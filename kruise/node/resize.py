@@ -104,7 +104,7 @@ def same_resources(a: Obj | None, b: Obj | None) -> bool:
     """Equal allocations, comparing quantities by value ("1" == "1000m")."""
     if a is None or b is None:
         return a is b
-    return not changed_resources(a, b)
+    return a == b or not changed_resources(a, b)  # equal text first: this runs on every sync
 
 
 def resize_conditions(pending: Pending | None, in_progress: bool) -> list[Obj]:

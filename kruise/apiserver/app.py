@@ -16,6 +16,7 @@ from aiohttp import web
 from ..api import heap
 from . import codec, discovery, errors
 from .admission import WebhookAdmission, request_scope, set_user, unique_warnings, warning_header
+from .checkpointer import Checkpointer
 from .conversion import Converter
 from .crd_cleanup import CRD_KEY, CRDCleanup
 from .crud import Resources, WriteOptions
@@ -58,6 +59,7 @@ class APIServer:
         self.resources = Resources(self.store, self.registry, self.admission, self.converter)
         self.handlers = ResourceHandlers(self.resources)
         self.crd_cleanup = CRDCleanup(self.resources)
+        self._checkpointer = Checkpointer(self.store.log.path)
         self._tasks: list[asyncio.Task[Any]] = []
         self._runner: web.AppRunner | None = None
         self.port = config.port
@@ -196,6 +198,7 @@ class APIServer:
             self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self._tasks.append(asyncio.create_task(self.crd_cleanup.run()))
         self._tasks.append(asyncio.create_task(self._compactor()))
+        self._tasks.append(asyncio.create_task(self._checkpointer.keep_running()))
         # A full pass stalls every request; the watch cache only grows with the stored objects, so
         # the server takes one only when the frozen heap has grown 32 x (or every 10 minutes).
         heap_policy = heap.install(growth=32.0)
@@ -222,6 +225,7 @@ class APIServer:
     async def stop(self) -> None:
         for t in self._tasks:
             t.cancel()
+        await self._checkpointer.close()
         for w in [w for s in self.store.cache.watchers.values() for w in s]:
             w.close()
         if self._runner is not None:

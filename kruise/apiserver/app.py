@@ -32,8 +32,9 @@ log = logging.getLogger("kruise.apiserver")
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 _UNAUTHENTICATED_PATHS = ("/version", "/healthz", "/livez", "/readyz")
 COMPACT_INTERVAL = 60.0
-GC_FREEZE_INTERVAL = 1.0
-GC_YOUNG_THRESHOLD = 200_000
+GC_FREEZE_INTERVAL = 0.25
+GC_YOUNG_THRESHOLD = 50_000
+GC_FULL_PASS_INTERVAL = 3600.0
 
 
 @dataclass
@@ -199,10 +200,12 @@ class APIServer:
         self._tasks.append(asyncio.create_task(self.crd_cleanup.run()))
         self._tasks.append(asyncio.create_task(self._compactor()))
         self._tasks.append(asyncio.create_task(self._checkpointer.keep_running()))
-        # A full pass stalls every request; the watch cache only grows with the stored objects, so
-        # the server takes one only when the frozen heap has grown 32 x (or every 10 minutes).
-        heap_policy = heap.install(growth=32.0)
-        # Requests allocate many short-lived dicts; collect the young generation less often.
+        # A full pass visits every stored object and stalls every request meanwhile (5 s at 40,000
+        # Pods, measured), so the server takes one only once an hour: the garbage cycles a freeze
+        # catches (requests in flight at that instant) are few, about 700 objects a minute under
+        # a saturating create load. Freezing four times a second keeps each young collection
+        # (the objects allocated since) to a few milliseconds.
+        heap_policy = heap.install(growth=float("inf"), interval=GC_FULL_PASS_INTERVAL)
         gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 100)
         self._tasks.append(asyncio.create_task(self._gc_freezer(heap_policy)))
         log.info("event=apiserver_started address=%s:%d rv=%d", self.config.host, self.port, self.store.rv)

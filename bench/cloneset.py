@@ -33,7 +33,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from embedded import git_head, machine, start_cluster, stop_cluster
+from embedded import (
+    cache_mode,
+    drop_caches_before_each_cluster,
+    git_head,
+    machine,
+    start_cluster,
+    stop_cluster,
+)
 
 from kruise.client.config import load_config
 from kruise.client.errors import NotFound
@@ -166,7 +173,11 @@ async def main() -> None:
     ap.add_argument("--runs", type=int, help="runs of the scale scenario (default 3; quick 1)")
     ap.add_argument("--only", choices=["scale", "rollout"], help="one scenario")
     ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument(
+        "--drop-caches", action="store_true", help="drop the page cache before each cluster start (root)"
+    )
     args = ap.parse_args()
+    drop_caches_before_each_cluster(args.drop_caches)
     size = Size(200, 4) if args.quick else Size(1000, 10)
     rows: list[str] = []
     if args.only in (None, "scale"):
@@ -198,7 +209,7 @@ async def main() -> None:
                     f"modelled = {over * 100:+.0f} % | ≤ 10 % | {'PASS' if over <= 0.10 else 'FAIL'} | "
                     f"{over / 0.10:.1f} x target |"
                 )
-    print(f"Machine: {machine()}; code at {git_head()} (+ uncommitted)")
+    print(f"Machine: {machine()}; code at {git_head()}; {cache_mode()}")
     print(f"Command: .venv/bin/python bench/cloneset.py {' '.join(sys.argv[1:])}".rstrip())
     print()
     print("| Scenario | Result | Target | Verdict | Ratio |")

@@ -28,7 +28,14 @@ from pathlib import Path
 
 import aiohttp
 import orjson
-from embedded import git_head, machine, start_cluster, stop_cluster
+from embedded import (
+    cache_mode,
+    drop_caches_before_each_cluster,
+    git_head,
+    machine,
+    start_cluster,
+    stop_cluster,
+)
 
 CONCURRENCY = 32
 
@@ -120,7 +127,11 @@ async def main() -> None:
     ap.add_argument("--runs", type=int, help="runs of the sim zero-delay scenario (default 3; quick: 1)")
     ap.add_argument("--only", help="comma-separated scenario names")
     ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument(
+        "--drop-caches", action="store_true", help="drop the page cache before each cluster start (root)"
+    )
     args = ap.parse_args()
+    drop_caches_before_each_cluster(args.drop_caches)
     if args.quick:
         scenarios = [
             Scenario("sim-zero", "sim", 4, 200, "zero", args.runs or 1, None),
@@ -157,7 +168,7 @@ async def main() -> None:
             f"| {sc.name}: {sc.pods} pods / {sc.nodes} {sc.runtime} nodes{stages} | {med:.2f} s "
             f"(runs: {runs}; creates {creates:.1f} s) | {target} | {verdict} | {ratio} |"
         )
-    print(f"Machine: {machine()}; code at {git_head()} (+ uncommitted)")
+    print(f"Machine: {machine()}; code at {git_head()}; {cache_mode()}")
     print(f"Command: .venv/bin/python bench/nodes.py {' '.join(sys.argv[1:])}".rstrip())
     print()
     print("| Scenario | Create → all Running+Ready (median) | Target | Result | Ratio |")

@@ -92,6 +92,8 @@ class ResourceHandlers:
     ) -> web.Response:
         view = tableview.wanted_view(request.headers.get("Accept"))
         if view is None:
+            if raw is None:
+                raw = self._stored_raw(info, obj)
             return codec.json_response(raw if raw is not None else obj, status)
         kind, version = view
         if kind == "Table":
@@ -101,6 +103,13 @@ class ResourceHandlers:
                 status,
             )
         return codec.json_response(tableview.partial_metadata(obj, version), status)
+
+    def _stored_raw(self, info: ResourceInfo, obj: Obj) -> bytes | None:
+        """The bytes the store already serialized when `obj` is the stored revision itself (what
+        a GET or a write answers), so the answer is not encoded a second time."""
+        meta = obj.get("metadata") or {}
+        entry = self.store.cache.get(info.storage_key, meta.get("namespace") or "", meta.get("name") or "")
+        return entry.raw if entry is not None and entry.obj is obj else None
 
     # ------------------------------------------------------------------ read
     def _filters(self, request: web.Request, info: ResourceInfo) -> Callable[[Obj], bool] | None:

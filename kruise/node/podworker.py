@@ -120,10 +120,14 @@ class PodWorker:
     def update(self, pod: Obj) -> None:
         if pod["metadata"].get("uid") != self.uid:
             return
+        rv = _rv(pod)
+        # the revision our last status write produced, seen again: nothing new to act on
+        echo = rv == self._known_rv
         self.pod = pod
-        if _rv(pod) >= self._known_rv:
-            self._known, self._known_rv = dict(pod.get("status") or {}), _rv(pod)
-        self._wake.set()
+        if rv >= self._known_rv:
+            self._known, self._known_rv = dict(pod.get("status") or {}), rv
+        if not echo:
+            self._wake.set()
 
     def vanished(self) -> None:
         self.gone = True

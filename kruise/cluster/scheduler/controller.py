@@ -33,7 +33,7 @@ log = logging.getLogger("kruise.cluster.scheduler")
 
 Obj = dict[str, Any]
 RETRY_UNSCHEDULABLE = 60.0  # seconds; events normally retry much sooner
-BINDS_IN_FLIGHT = 16
+BINDS_IN_FLIGHT = 64  # under load a bind answers in ~0.2 s: 16 in flight capped binding at ~65 Pods/s
 
 
 def _now() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from discovery_docs import CORE, GROUPS
 
 from kruise.client.resources import CONFIGMAPS, NAMESPACES, PODS, Resource
 from kruise.cluster import discovery as api_index
@@ -230,19 +231,6 @@ def test_patch_helpers() -> None:
 
 
 # ---------------------------------------------------------------------- discovery
-CORE = {"kind": "APIVersions", "versions": ["v1"]}
-GROUPS = {
-    "groups": [
-        {
-            "name": "example.com",
-            "versions": [
-                {"groupVersion": "example.com/v2", "version": "v2"},
-                {"groupVersion": "example.com/v1", "version": "v1"},
-            ],
-            "preferredVersion": {"groupVersion": "example.com/v2", "version": "v2"},
-        }
-    ]
-}
 ALL = ["create", "delete", "get", "list", "patch", "update", "watch"]
 LISTS = {
     "v1": {

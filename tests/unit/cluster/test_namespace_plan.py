@@ -6,25 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from discovery_docs import CORE, GROUPS
 
 from kruise.client.resources import CONFIGMAPS, PODS, Resource
 from kruise.cluster.namespace import plan
 
 Obj = dict[str, Any]
 
-CORE = {"kind": "APIVersions", "versions": ["v1"]}
-GROUPS = {
-    "groups": [
-        {
-            "name": "example.com",
-            "versions": [
-                {"groupVersion": "example.com/v2", "version": "v2"},
-                {"groupVersion": "example.com/v1", "version": "v1"},
-            ],
-            "preferredVersion": {"groupVersion": "example.com/v2", "version": "v2"},
-        }
-    ]
-}
 ALL = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 LISTS = {
     "v1": {

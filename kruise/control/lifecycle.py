@@ -220,8 +220,7 @@ class LifecycleControl:
         for attempt in range(CONFLICT_RETRIES):
             body = clone(current)
             set_state(body, state, self._clock())
-            if extra is not None:
-                extra(body)
+            extra(body)
             try:
                 return await self._client.update(PODS, body, namespace=ns)
             except Conflict:

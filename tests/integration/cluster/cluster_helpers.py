@@ -24,6 +24,31 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 60.0)
         await asyncio.sleep(0.05)
 
 
+def schemaless_crd(singular: str, kind: str, group: str = "example.com") -> Obj:
+    """A namespaced CustomResourceDefinition served in v1 that keeps any field."""
+    plural = singular + "s"
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}"},
+        "spec": {
+            "group": group,
+            "names": {"plural": plural, "singular": singular, "kind": kind, "listKind": f"{kind}List"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+                    },
+                }
+            ],
+        },
+    }
+
+
 def node_body(
     name: str,
     *,

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import pytest
-from cluster_helpers import eventually
+from cluster_helpers import eventually, schemaless_crd
 
 from kruise.client import Client
 from kruise.client.errors import NotFound
@@ -132,26 +132,7 @@ async def test_orphan_removes_the_owner_reference(client: Client, cluster: None)
     assert [r["name"] for r in both["metadata"]["ownerReferences"]] == ["orphan-other"]
 
 
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "widgets.example.com"},
-    "spec": {
-        "group": "example.com",
-        "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList"},
-        "scope": "Namespaced",
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-                },
-            }
-        ],
-    },
-}
+CRD = schemaless_crd("widget", "Widget")
 WIDGETS = Resource("example.com", "v1", "widgets", "Widget")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cluster_helpers import eventually
+from cluster_helpers import eventually, schemaless_crd
 
 from kruise.client import Client
 from kruise.client.errors import Forbidden, NotFound
@@ -14,26 +14,7 @@ from kruise.client.resources import CONFIGMAPS, CRDS, NAMESPACES, PODS, Resource
 
 Obj = dict[str, Any]
 GADGETS = Resource("example.com", "v1", "gadgets", "Gadget")
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "gadgets.example.com"},
-    "spec": {
-        "group": "example.com",
-        "scope": "Namespaced",
-        "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-                },
-            }
-        ],
-    },
-}
+CRD = schemaless_crd("gadget", "Gadget")
 
 
 async def make_namespace(client: Client, name: str) -> None:

@@ -1,7 +1,8 @@
 """Pod orderings shared by the Kruise workloads. Pure: pods are dicts, `now` is passed in.
 
 - `sort_active_pods`: the default order of update candidates (kruise-behaviour.md §0.3).
-- `sort_for_deletion`: the scale-down order with deletion cost and same-node spread rank (§3.5 step 6).
+- `sort_for_deletion`: the scale-down order with deletion cost and spread rank (same-node stacking,
+  or the template's topologySpreadConstraints over node labels) (§3.5 step 6).
 - `sort_by_priority` / `sort_by_scatter`: the user's update ordering strategies (§1.5), applied in
   that order after the default order (§3.6 step 5).
 All sorts are stable and return new lists.
@@ -14,7 +15,7 @@ import math
 import re
 import struct
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kruise.api.ordering import ScatterTerm, UpdatePriorityStrategy
@@ -25,6 +26,7 @@ from .pods import annotations, is_ready, labels, max_restart_count, parse_time, 
 Obj = dict[str, Any]
 
 POD_DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost"
+HOSTNAME_LABEL = "kubernetes.io/hostname"
 
 # Phases outside this map read as 0 (Go's map zero value), i.e. like Pending.
 _PHASE_ORDINAL = {"Pending": 0, "Unknown": 1, "Running": 2}
@@ -94,7 +96,7 @@ def _pod_id(pod: Obj) -> tuple[str, str]:
 def _deletion_key(
     pod: Obj,
     now: dt.datetime,
-    rank: int,
+    rank: float,
     available: Callable[[dict], bool] | None,
 ) -> tuple:
     return (
@@ -110,19 +112,19 @@ def _deletion_key(
     )
 
 
-def same_node_ranks(pods: Sequence[dict], now: dt.datetime) -> dict[tuple[str, str], int]:
-    """Spread rank per pod (namespace, name): on a node with n pods, sorted by the deletion order
-    without rank, the first gets n-1, ..., the last 0 (the one that stays); lone pods get 0.
+def _node_name(pod: Obj) -> str:
+    return (pod.get("spec") or {}).get("nodeName") or ""
 
-    Only same-node stacking is ranked: the topologySpreadConstraints ranking (per-topology ranks
-    weighted by log(topology count + 2)) needs Node objects and is not done here.
-    """
+
+def same_node_ranks(pods: Sequence[dict], now: dt.datetime) -> dict[tuple[str, str], float]:
+    """Spread rank per pod (namespace, name): on a node with n pods, sorted by the deletion order
+    without rank, the first gets n-1, ..., the last 0 (the one that stays); lone pods get 0."""
     by_node: dict[str, list[Obj]] = defaultdict(list)
     for pod in pods:
-        node = (pod.get("spec") or {}).get("nodeName")
+        node = _node_name(pod)
         if node:
             by_node[node].append(pod)
-    ranks: dict[tuple[str, str], int] = {}
+    ranks: dict[tuple[str, str], float] = {}
     for group in by_node.values():
         ordered = sorted(group, key=lambda p: _deletion_key(p, now, 0, None))
         for i, pod in enumerate(ordered):
@@ -130,18 +132,65 @@ def same_node_ranks(pods: Sequence[dict], now: dt.datetime) -> dict[tuple[str, s
     return ranks
 
 
+def topology_spread_ranks(
+    pods: Sequence[dict],
+    now: dt.datetime,
+    topology_keys: Sequence[str],
+    node_labels: Mapping[str, Mapping[str, str]],
+) -> dict[tuple[str, str], float]:
+    """Spread rank per pod under topologySpreadConstraints (one entry per constraint's topologyKey).
+
+    Per key, the pods on nodes carrying the key are grouped by its value; each group is sorted by
+    the deletion order (with same-node ranks inside a group, except for the hostname key, where a
+    group is one node) and its pods get n, n-1, ..., 1 in that order, times log(groups + 2), so a
+    pod in a crowded topology outranks one in a sparse topology. Ranks add up over the keys. Pods
+    on unknown nodes (absent from `node_labels`) and unassigned pods get 0.
+    """
+    on_node: dict[str, list[Obj]] = {}  # in the order the nodes are first seen, as upstream
+    for pod in pods:
+        node = _node_name(pod)
+        if node and node in node_labels:
+            on_node.setdefault(node, []).append(pod)
+    within_node = same_node_ranks(pods, now)
+    ranks: dict[tuple[str, str], float] = defaultdict(float)
+    for key in topology_keys:
+        topologies: dict[str, list[Obj]] = {}
+        for node, members in on_node.items():
+            value = node_labels[node].get(key)
+            if value is not None:
+                topologies.setdefault(value, []).extend(members)
+        weight = math.log(len(topologies) + 2)
+        by_node = key != HOSTNAME_LABEL
+
+        def order(p: Obj, by_node: bool = by_node) -> tuple:
+            return _deletion_key(p, now, within_node.get(_pod_id(p), 0) if by_node else 0, None)
+
+        for members in topologies.values():
+            ordered = sorted(members, key=order)
+            for i, pod in enumerate(ordered):
+                ranks[_pod_id(pod)] += (len(ordered) - i) * weight
+    return dict(ranks)
+
+
 def sort_for_deletion(
     pods: Sequence[dict],
     now: dt.datetime,
-    all_pods: Sequence[dict] | None = None,
     available: Callable[[dict], bool] | None = None,
+    *,
+    topology_keys: Sequence[str] = (),
+    node_labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[dict]:
     """§3.5 step 6: first = deleted first.
 
-    Ranks come from `all_pods` (default: `pods`). `available` (e.g. available with minReadySeconds)
-    adds "not available < available" ahead of "not ready < ready", as CloneSet does.
+    Spread ranks come from `pods` themselves: same-node stacking, or with `topology_keys` (the
+    template's topologySpreadConstraints) `topology_spread_ranks` over `node_labels` (node name ->
+    labels). `available` (e.g. available with minReadySeconds) adds "not available < available"
+    ahead of "not ready < ready", as CloneSet does.
     """
-    ranks = same_node_ranks(pods if all_pods is None else all_pods, now)
+    if topology_keys:
+        ranks = topology_spread_ranks(pods, now, topology_keys, node_labels or {})
+    else:
+        ranks = same_node_ranks(pods, now)
     return sorted(pods, key=lambda p: _deletion_key(p, now, ranks.get(_pod_id(p), 0), available))
 
 

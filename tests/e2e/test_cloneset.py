@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -450,6 +451,37 @@ def test_pods_to_delete_and_specified_delete_label(cluster: Up, ns: str) -> None
     assert (
         keeper in remaining and victim not in remaining and labelled not in remaining and len(remaining) == 3
     )
+
+
+def test_scale_down_follows_the_templates_topology_spread_constraints(cluster: Up, ns: str) -> None:
+    # Only the first node carries the topology key: pods there rank above pods on nodes without it,
+    # so a scale down takes them first (with same-node ranking alone, it would take one per node).
+    node_names = sorted(n["metadata"]["name"] for n in cluster.get("nodes")["items"])
+    key, zoned = f"test.kruise.io/zone-{ns}", node_names[0]
+    cluster.kubectl("label", "node", zoned, f"{key}=a")
+    try:
+        obj = cloneset("spread", 4)
+        template_spec = obj["spec"]["template"]["spec"]
+        template_spec["containers"][0]["resources"] = {"requests": {"cpu": "100m", "memory": "64Mi"}}
+        template_spec["topologySpreadConstraints"] = [
+            {
+                "maxSkew": 1,
+                "topologyKey": key,
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": {"app": "spread"}},
+            }
+        ]
+        apply(cluster, ns, obj)
+        wait_status(cluster, ns, "spread", readyReplicas=4, replicas=4)
+        before = Counter(p["spec"]["nodeName"] for p in pods(cluster, ns, "spread"))
+        assert before[zoned] >= 2, f"the scheduler did not spread the pods: {before}"
+        cluster.kubectl("scale", "cloneset", "spread", "-n", ns, "--replicas=2")
+        cluster.wait_for(lambda: len(pods(cluster, ns, "spread")) == 2, "scaled down to 2 pods")
+        after = Counter(p["spec"]["nodeName"] for p in pods(cluster, ns, "spread"))
+        assert after[zoned] == before[zoned] - 2, (before, after)
+        wait_status(cluster, ns, "spread", readyReplicas=2, replicas=2)
+    finally:
+        cluster.kubectl("label", "node", zoned, f"{key}-")
 
 
 def test_pvcs_per_instance_and_reuse_after_pod_deletion(cluster: Up, ns: str) -> None:

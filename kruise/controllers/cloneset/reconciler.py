@@ -22,7 +22,7 @@ from kruise.client.expectations import ResourceVersionExpectations, ScaleExpecta
 from kruise.client.indexer import BY_NAMESPACE, BY_OWNER_UID
 from kruise.client.informer import Informer
 from kruise.client.ownerref import adopt_patch, claim, release_patch
-from kruise.client.resources import CLONESETS, CONTROLLER_REVISIONS, PODS, PVCS
+from kruise.client.resources import CLONESETS, CONTROLLER_REVISIONS, NODES, PODS, PVCS
 from kruise.client.rest import Client
 from kruise.control import lifecycle
 from kruise.control import pods as podutil
@@ -35,13 +35,14 @@ from . import status as statusmod
 from .actions import CloneSetActions
 from .plan import DiffInputs, calculate_diff, count_pods
 from .pods import instance_id, is_specified_delete, new_instance_ids, revision_hash
-from .scale import plan_scale
+from .scale import needs_node_labels, plan_scale, topology_keys
 from .update import plan_update
 
 log = logging.getLogger("kruise.cloneset")
 Obj = dict[str, Any]
 
 EXCLUDE_PREPARING_DELETE_LABEL = "apps.kruise.io/cloneset-scaling-exclude-preparing-delete"
+NODE_CACHE_SYNC_SECONDS = 10.0
 
 
 @dataclass
@@ -86,6 +87,7 @@ class CloneSetReconciler:
         self.client = client
         self.clock = clock
         self.recorder = recorder
+        self.informers = informers
         self.clonesets: Informer = informers.informer(CLONESETS)
         self.pods: Informer = informers.informer(PODS)
         self.pvcs: Informer = informers.informer(PVCS)
@@ -221,6 +223,7 @@ class CloneSetReconciler:
 
     async def _scale(self, sync: Sync) -> bool:
         diff = self._diff(sync)
+        keys = topology_keys(sync.cs["spec"].get("template") or {})
         plan = plan_scale(
             diff,
             sync.pods,
@@ -229,6 +232,8 @@ class CloneSetReconciler:
             sync.spec.lifecycle,
             sync.now,
             sync.spec.min_ready_seconds,
+            keys,
+            await self._node_labels() if needs_node_labels(diff, keys) else None,
         )
         if plan.regret:
             for pod in plan.regret:
@@ -267,6 +272,15 @@ class CloneSetReconciler:
                 sync.key, sync.cs, sync.spec.lifecycle, plan.delete, sync.pvcs
             )
         return False
+
+    async def _node_labels(self) -> dict[str, dict[str, str]]:
+        """Node name -> labels, from a node cache started on first use (as controller-runtime's
+        cache starts an informer on the first read of a kind): only CloneSets with
+        topologySpreadConstraints that scale down need it. Nodes not yet cached rank 0."""
+        nodes = self.informers.informer(NODES)
+        if not await nodes.wait_synced(NODE_CACHE_SYNC_SECONDS):
+            log.warning("event=node_cache_not_synced seconds=%s", NODE_CACHE_SYNC_SECONDS)
+        return {n["metadata"]["name"]: n["metadata"].get("labels") or {} for n in nodes.store.list()}
 
     # ------------------------------------------------------------------ update
     async def _update(self, sync: Sync) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,11 @@ def plan_scale(
     lifecycle: Lifecycle | None,
     now: dt.datetime,
     min_ready_seconds: int = 0,
+    topology_keys: Sequence[str] = (),
+    node_labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ScalePlan:
+    """`topology_keys`: the template's topologySpreadConstraints keys; `node_labels` (node name ->
+    labels) is only read for a plain scale down with such keys (see `needs_node_labels`)."""
     plan = ScalePlan()
     pre_deleting = [p for p in pods if podutil.lifecycle_state(p) == "PreparingDelete"]
 
@@ -76,8 +80,14 @@ def plan_scale(
     def available(pod: Obj) -> bool:
         return is_pod_available(pod, min_ready_seconds, now)
 
-    old = ordering.sort_for_deletion([p for p in pods if not is_new(p)], now, pods, available)
-    new = ordering.sort_for_deletion([p for p in pods if is_new(p)], now, pods, available)
+    def deletion_order(group: list[Obj]) -> list[Obj]:
+        # each revision's pods are ranked among themselves, as upstream's choosePodsToDelete does
+        return ordering.sort_for_deletion(
+            group, now, available, topology_keys=topology_keys, node_labels=node_labels
+        )
+
+    old = deletion_order([p for p in pods if not is_new(p)])
+    new = deletion_order([p for p in pods if is_new(p)])
     total, from_old = diff.scale_down_num, diff.scale_down_num_old
     if from_old >= total:
         chosen = old[:total]
@@ -90,3 +100,14 @@ def plan_scale(
             ready_budget -= 1
             plan.delete.append(pod)
     return plan
+
+
+def topology_keys(template: Obj) -> list[str]:
+    """The topologyKey of each of the template's topologySpreadConstraints, in order."""
+    constraints = ((template or {}).get("spec") or {}).get("topologySpreadConstraints") or []
+    return [c["topologyKey"] for c in constraints if isinstance(c, dict) and c.get("topologyKey")]
+
+
+def needs_node_labels(diff: Diff, keys: Sequence[str]) -> bool:
+    """Whether `plan_scale` may rank pods by topology this round (only a scale down does)."""
+    return bool(keys) and diff.scale_down_num > 0

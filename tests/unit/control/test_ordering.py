@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 
@@ -16,6 +17,7 @@ from kruise.control.ordering import (
     sort_by_priority,
     sort_by_scatter,
     sort_for_deletion,
+    topology_spread_ranks,
 )
 
 NOW = dt.datetime(2026, 1, 1, 1, 0, 0, tzinfo=dt.UTC)
@@ -204,16 +206,78 @@ def test_spread_rank_beats_ready_time() -> None:
     assert names(sort_for_deletion(pods, NOW)) == ["s2", "lone-fresh", "s1"]
 
 
-def test_ranks_come_from_all_pods() -> None:
+def test_ranks_come_from_the_pods_being_sorted() -> None:
+    # as upstream's choosePodsToDelete: each group is ranked among itself, so a pod that shares its
+    # node with a pod outside the group is not ranked up by it
     stacked_pod = pod("stacked", node="node-a", created=45)
-    keeper = pod("keeper", node="node-a", created=20)
     lone = pod("lone", node="node-b", created=55)
-    # among the candidates alone nobody is stacked: the newer pod goes first
     assert names(sort_for_deletion([lone, stacked_pod], NOW)) == ["lone", "stacked"]
-    # the population shows two pods on node-a: the one to go first there outranks the lone pod
-    population = [stacked_pod, keeper, lone]
-    assert names(sort_for_deletion([lone, stacked_pod], NOW, all_pods=population)) == ["stacked", "lone"]
-    assert names(sort_for_deletion([lone, keeper], NOW, all_pods=population)) == ["lone", "keeper"]
+    assert names(sort_for_deletion([lone, stacked_pod, pod("keeper", node="node-a", created=20)], NOW)) == [
+        "stacked",
+        "lone",
+        "keeper",
+    ]
+
+
+ZONE = "topology.kubernetes.io/zone"
+HOST = "kubernetes.io/hostname"
+
+
+def zoned_nodes(zones: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {node: {ZONE: zone, HOST: node} for node, zone in zones.items()}
+
+
+def test_topology_spread_ranks_follow_the_crowded_zone() -> None:
+    # zone-x holds four pods on four nodes, zone-y one: nobody is stacked on a node, so without the
+    # constraint the newest pod (in zone-y) would go first
+    nodes = zoned_nodes({"a": "x", "b": "x", "c": "x", "d": "x", "e": "y"})
+    pods = [
+        pod("a0", node="a", created=10),
+        pod("b0", node="b", created=20),
+        pod("c0", node="c", created=30),
+        pod("d0", node="d", created=40),
+        pod("e0", node="e", created=50),
+    ]
+    assert names(sort_for_deletion(pods, NOW)) == ["e0", "d0", "c0", "b0", "a0"]
+    weight = math.log(2 + 2)
+    ranks = topology_spread_ranks(pods, NOW, [ZONE], nodes)
+    assert ranks == pytest.approx(
+        {("ns", n): r * weight for n, r in {"d0": 4, "c0": 3, "b0": 2, "a0": 1, "e0": 1}.items()}
+    )
+    # e0 ties with a0 on rank and is newer
+    order = sort_for_deletion(pods, NOW, topology_keys=[ZONE], node_labels=nodes)
+    assert names(order) == ["d0", "c0", "b0", "e0", "a0"]
+
+
+def test_topology_groups_sort_by_same_node_rank_except_for_the_hostname_key() -> None:
+    nodes = zoned_nodes({"a": "x", "b": "x"})
+    # on node a, a1 (newer) is the stacked one; b0 is the newest pod of all
+    pods = [pod("a0", node="a", created=10), pod("a1", node="a", created=20), pod("b0", node="b", created=30)]
+    w_zone, w_host = math.log(1 + 2), math.log(2 + 2)
+    # zone: one group sorted with same-node ranks first: a1 (rank 1), then b0, a0 (newer first)
+    assert topology_spread_ranks(pods, NOW, [ZONE], nodes) == pytest.approx(
+        {("ns", "a1"): 3 * w_zone, ("ns", "b0"): 2 * w_zone, ("ns", "a0"): w_zone}
+    )
+    # hostname: a group per node, no same-node rank inside: a1, a0 on a; b0 alone on b
+    assert topology_spread_ranks(pods, NOW, [HOST], nodes) == pytest.approx(
+        {("ns", "a1"): 2 * w_host, ("ns", "a0"): w_host, ("ns", "b0"): w_host}
+    )
+    # ranks of several constraints add up
+    both = topology_spread_ranks(pods, NOW, [ZONE, HOST], nodes)
+    assert both[("ns", "a1")] == pytest.approx(3 * w_zone + 2 * w_host)
+
+
+def test_topology_ranks_skip_unknown_nodes_unlabelled_nodes_and_unassigned_pods() -> None:
+    nodes = {"a": {ZONE: "x"}, "b": {}}
+    pods = [
+        pod("on-a", node="a", created=10),
+        pod("on-b", node="b", created=20),
+        pod("on-gone", node="gone", created=30),
+        pod("pending", node=None, phase="Pending", ready=False, created=40),
+    ]
+    assert topology_spread_ranks(pods, NOW, [ZONE], nodes) == pytest.approx({("ns", "on-a"): math.log(3)})
+    order = sort_for_deletion(pods, NOW, topology_keys=[ZONE], node_labels=nodes)
+    assert names(order) == ["pending", "on-a", "on-gone", "on-b"]
 
 
 def test_available_predicate_orders_before_readiness() -> None:

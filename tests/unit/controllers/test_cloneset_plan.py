@@ -8,7 +8,7 @@ import pytest
 
 from kruise.api.lifecycle import Lifecycle, LifecycleHook
 from kruise.controllers.cloneset.plan import DiffInputs, RevisionCounts, calculate_diff, count_pods
-from kruise.controllers.cloneset.scale import plan_scale
+from kruise.controllers.cloneset.scale import needs_node_labels, plan_scale, topology_keys
 from kruise.controllers.cloneset.update import plan_update
 
 NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
@@ -116,6 +116,25 @@ def test_scale_down_old_revision_first_then_unready_first():
         d, pods, lambda p: p["metadata"]["labels"]["controller-revision-hash"] == NEW, _specified, None, NOW
     )
     assert [p["metadata"]["name"] for p in plan.delete] == ["o2", "o1"]
+
+
+def test_scale_down_with_topology_spread_constraints_takes_from_the_crowded_zone():
+    template = {"spec": {"topologySpreadConstraints": [{"topologyKey": "zone", "maxSkew": 1}]}}
+    keys = topology_keys(template)
+    assert keys == ["zone"]
+    pods = [pod("b1", NEW), pod("a1", NEW), pod("a2", NEW), pod("a3", NEW)]
+    for p, node in zip(pods, ["n4", "n1", "n2", "n3"], strict=True):
+        p["spec"]["nodeName"] = node
+    nodes = {"n1": {"zone": "a"}, "n2": {"zone": "a"}, "n3": {"zone": "a"}, "n4": {"zone": "b"}}
+    d = diff_for(pods, same_revision=True, replicas=2)
+    assert needs_node_labels(d, keys) and not needs_node_labels(d, [])
+    # every pod alone on its node and alike: without the constraint the first two in order go
+    plain = plan_scale(d, pods, _is_new, _specified, None, NOW)
+    assert [p["metadata"]["name"] for p in plain.delete] == ["b1", "a1"]
+    plan = plan_scale(d, pods, _is_new, _specified, None, NOW, 0, keys, nodes)
+    assert sorted(p["metadata"]["name"] for p in plan.delete) == ["a1", "a2"]
+    up = diff_for(pods, same_revision=True, replicas=5)
+    assert not needs_node_labels(up, keys)
 
 
 def test_scale_down_waits_while_a_pod_is_preparing_delete():

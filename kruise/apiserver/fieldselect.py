@@ -54,6 +54,19 @@ _EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
+# The one field per resource the watch cache indexes watchers by (kube-apiserver's watch cache
+# triggers: pods by spec.nodeName), so each node's watch is not evaluated on every other node's pod.
+_WATCH_INDEX: dict[tuple[str, str], str] = {("", "pods"): "spec.nodeName"}
+
+
+def watch_index(group: str, resource: str) -> tuple[str, Callable[[Obj], str]] | None:
+    """(field, value getter) of the resource's indexed watch field, if it has one."""
+    name = _WATCH_INDEX.get((group, resource))
+    if name is None:
+        return None
+    return name, lambda obj: _get(obj, name)
+
+
 def supported_fields(group: str, resource: str) -> tuple[str, ...]:
     return ("metadata.name", "metadata.namespace", *_EXTRA.get((group, resource), ()))
 

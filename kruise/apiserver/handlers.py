@@ -20,7 +20,7 @@ from kruise.api.selectors import SelectorError, parse_field_selector, parse_labe
 from . import codec, errors, subresources, tableview
 from .conversion import uses_webhook
 from .crud import APPLY_PATCH, PATCH_TYPES, DeleteOptions, Resources, WriteOptions
-from .fieldselect import field_getter, supported_fields
+from .fieldselect import field_getter, supported_fields, watch_index
 from .paths import Target
 from .registry import ResourceInfo
 from .storage import ADDED
@@ -289,7 +289,7 @@ class ResourceHandlers:
         if converting:
             # events wait as (type, event) until the loop converts a batch of them in one review
             final_render, render = render, _deferred  # type: ignore[assignment]
-        watcher = Watcher(info.storage_key, namespace, predicate, render)
+        watcher = Watcher(info.storage_key, namespace, predicate, render, index=_watch_index(request, info))
         cache = self.store.cache
         # Register and take the starting point in one synchronous step: nothing is missed or doubled.
         initial: list[bytes] = []
@@ -508,6 +508,18 @@ class ResourceHandlers:
 
 
 # ---------------------------------------------------------------------- helpers
+def _watch_index(request: web.Request, info: ResourceInfo) -> tuple[str, str, Callable[[Obj], str]] | None:
+    """The watch cache index a watch can use: its field selector pins the indexed field to a value
+    (the selector was validated by `_filters`; the predicate still checks every requirement)."""
+    index = watch_index(info.group, info.resource)
+    text = request.query.get("fieldSelector", "")
+    if index is None or not text:
+        return None
+    field_name, getter = index
+    value = parse_field_selector(text).requires_exact(field_name)
+    return None if value is None else (field_name, value, getter)
+
+
 def _converts(info: ResourceInfo, view: tuple[str, str] | None) -> bool:
     """Objects go through the CRD's conversion webhook, except for metadata-only views (metadata is
     the same in every version, and garbage collectors should not depend on the webhook)."""

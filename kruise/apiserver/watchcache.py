@@ -62,6 +62,9 @@ class Watcher:
     overflowed: bool = False
     # events at or below this were already delivered (initial state or history replay)
     min_rv: int = 0
+    # (field, value, getter) when the field selector pins the resource's indexed field: the cache
+    # then hands this watcher only events whose object, before or after, has that value
+    index: tuple[str, str, Callable[[dict[str, Any]], str]] | None = None
 
     def offer(self, ev: WatchEvent) -> None:
         if self.closed or ev.rv <= self.min_rv:
@@ -121,7 +124,9 @@ class WatchCache:
     def __init__(self, history: int = 20_000) -> None:
         self.objects: dict[str, dict[tuple[str, str], Entry]] = {}
         self.history: deque[WatchEvent] = deque(maxlen=history)
-        self.watchers: dict[str, set[Watcher]] = {}
+        self.watchers: dict[str, set[Watcher]] = {}  # watchers without an index, per storage key
+        # per storage key: the indexed field, its getter and the watchers per pinned value
+        self.indexed: dict[str, tuple[str, Callable[[dict[str, Any]], str], dict[str, set[Watcher]]]] = {}
         self.rv = 0  # newest revision applied (reads see it)
         self.published_rv = 0  # newest revision committed and handed to watchers
         # resume from rv > floor is served from history
@@ -170,10 +175,16 @@ class WatchCache:
         if len(self.history) == self.history.maxlen:
             self.floor = self.history[0].rv
         self.history.append(ev)
-        for w in list(self.watchers.get(ev.storage_key, ())):
-            w.offer(ev)
-            if w.closed:
-                self.watchers[ev.storage_key].discard(w)
+        _offer(self.watchers.get(ev.storage_key), ev)
+        index = self.indexed.get(ev.storage_key)
+        if index is not None:
+            _field, getter, by_value = index
+            value = getter(ev.obj)
+            _offer(by_value.get(value), ev)
+            if ev.prev is not None:
+                before = getter(ev.prev)
+                if before != value:  # e.g. a binding: the node's watch sees the pod ADDED
+                    _offer(by_value.get(before), ev)
 
     def seed_history(self, events: list[WatchEvent], floor: int) -> None:
         self.history.extend(events)
@@ -197,13 +208,39 @@ class WatchCache:
         return out
 
     def add_watcher(self, w: Watcher) -> None:
+        if w.index is not None:
+            field_name, value, getter = w.index
+            index = self.indexed.setdefault(w.storage_key, (field_name, getter, {}))
+            if index[0] == field_name:
+                index[2].setdefault(value, set()).add(w)
+                return
+            w.index = None
         self.watchers.setdefault(w.storage_key, set()).add(w)
 
     def remove_watcher(self, w: Watcher) -> None:
-        s = self.watchers.get(w.storage_key)
-        if s:
-            s.discard(w)
+        if w.index is not None:
+            by_value = self.indexed[w.storage_key][2]
+            value = w.index[1]
+            group = by_value.get(value)
+            if group is not None:
+                group.discard(w)
+                if not group:
+                    del by_value[value]
+        else:
+            s = self.watchers.get(w.storage_key)
+            if s:
+                s.discard(w)
         w.close()
 
     def watcher_count(self) -> int:
-        return sum(len(s) for s in self.watchers.values())
+        indexed = sum(len(g) for _f, _g, by_value in self.indexed.values() for g in by_value.values())
+        return indexed + sum(len(s) for s in self.watchers.values())
+
+
+def _offer(watchers: set[Watcher] | None, ev: WatchEvent) -> None:
+    if not watchers:
+        return
+    for w in list(watchers):
+        w.offer(ev)
+        if w.closed:
+            watchers.discard(w)

@@ -452,6 +452,28 @@ async def test_status_updates_go_to_webhooks_for_pods_status_only(
     assert request["options"]["kind"] == "UpdateOptions"
 
 
+async def test_a_changed_rule_takes_effect_on_the_next_request(api: Client, webhook: WebhookServer) -> None:
+    webhook.handlers["/rules"] = allow
+    create_only = [
+        {"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}
+    ]
+    await register(
+        api,
+        VALIDATING,
+        "rules",
+        webhook_spec("rules.example.com", client_config(webhook, "/rules"), create_only),
+    )
+    await api.ok("POST", PODS, pod("p"))
+    merge = "application/merge-patch+json"
+    await api.ok("PATCH", f"{PODS}/p", {"metadata": {"labels": {"a": "b"}}}, content_type=merge)
+    assert [r["request"]["operation"] for r in webhook.reviews["/rules"]] == ["CREATE"]
+    config = await api.ok("GET", f"{VALIDATING}/rules")
+    config["webhooks"][0]["rules"][0]["operations"] = ["CREATE", "UPDATE"]
+    await api.ok("PUT", f"{VALIDATING}/rules", config)
+    await api.ok("PATCH", f"{PODS}/p", {"metadata": {"labels": {"a": "c"}}}, content_type=merge)
+    assert [r["request"]["operation"] for r in webhook.reviews["/rules"]] == ["CREATE", "UPDATE"]
+
+
 async def test_eviction_is_sent_as_a_create_of_pods_eviction(
     server: APIServer, webhook: WebhookServer, api: Client
 ) -> None:

@@ -184,6 +184,37 @@ async def test_watch_bookmarks(api: Client, monkeypatch: pytest.MonkeyPatch) -> 
     assert event["object"]["metadata"]["resourceVersion"] == listed["metadata"]["resourceVersion"]
 
 
+async def test_node_watch_sees_its_pods_only_and_a_binding_as_added(api: Client) -> None:
+    listed = await api.ok("GET", PODS)
+    params = {"watch": "true", "resourceVersion": listed["metadata"]["resourceVersion"]}
+    async with (
+        api.session.get(api.base + PODS, params={**params, "fieldSelector": "spec.nodeName=node-1"}) as mine,
+        api.session.get(api.base + PODS, params={**params, "fieldSelector": "spec.nodeName="}) as unbound,
+    ):
+        await api.ok("POST", PODS, pod("elsewhere"))
+        await api.ok("POST", PODS, pod("here"))
+        for name, node in (("elsewhere", "node-2"), ("here", "node-1")):
+            binding = {"metadata": {"name": name}, "target": {"kind": "Node", "name": node}}
+            status, out = await api.call("POST", f"{PODS}/{name}/binding", binding)
+            assert status == 201, out
+        await api.ok("DELETE", PODS + "/here", {"gracePeriodSeconds": 0})
+
+        async def events(resp, count: int) -> list[tuple[str, str]]:
+            out = []
+            for _ in range(count):
+                e = json.loads(await asyncio.wait_for(resp.content.readline(), 10))
+                out.append((e["type"], e["object"]["metadata"]["name"]))
+            return out
+
+        assert await events(mine, 2) == [("ADDED", "here"), ("DELETED", "here")]
+        assert await events(unbound, 4) == [
+            ("ADDED", "elsewhere"),
+            ("ADDED", "here"),
+            ("DELETED", "elsewhere"),
+            ("DELETED", "here"),
+        ]
+
+
 async def test_builtin_scale_subresource(api: Client) -> None:
     await api.ok(
         "POST",

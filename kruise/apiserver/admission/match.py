@@ -129,10 +129,16 @@ def _match_rules(hook: Webhook, attrs: Attributes, equivalents: Equivalents) -> 
 def rule_matches(rule: Rule, attrs: Attributes) -> bool:
     return (
         _scope_matches(rule.scope, attrs)
-        and ("*" in rule.operations or attrs.operation in rule.operations)
+        and rule_names(rule, attrs.operation, attrs.resource.resource, attrs.subresource)
         and _exact_or_wildcard(rule.api_groups, attrs.resource.group)
         and _exact_or_wildcard(rule.api_versions, attrs.resource.version)
-        and _resource_matches(rule.resources, attrs.resource.resource, attrs.subresource)
+    )
+
+
+def rule_names(rule: Rule, operation: str, resource: str, subresource: str) -> bool:
+    """The part of `rule_matches` that does not depend on group, version or scope."""
+    return ("*" in rule.operations or operation in rule.operations) and _resource_matches(
+        rule.resources, resource, subresource
     )
 
 

@@ -24,7 +24,7 @@ from ..registry import Registry
 from ..store import Store
 from .config import MUTATING_KEY, VALIDATING_KEY, Webhook, parse_configurations
 from .context import ANONYMOUS, scope_user, scope_warnings
-from .match import GVK, GVR, Attributes, Invocation, internal_error, is_exempt, should_call
+from .match import GVK, GVR, Attributes, Invocation, internal_error, is_exempt, rule_names, should_call
 from .review import (
     CallError,
     Verdict,
@@ -74,6 +74,8 @@ class WebhookAdmission:
         # custom resources matched through an equivalent version are converted for the webhook
         self.converter: Conversion | None = None
         self._parsed: dict[str, tuple[tuple[int, ...], list[Webhook]]] = {}
+        # (id of a parsed hook list, operation, resource, subresource) -> may any rule select it
+        self._relevant: dict[tuple[int, str, str, str], bool] = {}
 
     async def start(self) -> None:
         await self.transport.start()
@@ -91,7 +93,7 @@ class WebhookAdmission:
         if not hooks:
             return obj
         attrs = self._attributes(request)
-        if is_exempt(attrs.kind):
+        if is_exempt(attrs.kind) or not self._may_call(hooks, attrs):
             return obj
         attrs = await self._run_mutating(hooks, attrs, self._call(request, attrs))
         assert attrs.obj is not None
@@ -108,6 +110,10 @@ class WebhookAdmission:
             return
         attrs = self._attributes(request)
         if is_exempt(attrs.kind):
+            return
+        mutating = mutating if self._may_call(mutating, attrs) else []
+        validating = validating if self._may_call(validating, attrs) else []
+        if not mutating and not validating:
             return
         call = self._call(request, attrs)
         if mutating:
@@ -214,7 +220,24 @@ class WebhookAdmission:
             return cached[1]
         hooks = parse_configurations((e.obj for e in entries), mutating)
         self._parsed[key] = (signature, hooks)
+        self._relevant.clear()
         return hooks
+
+    def _may_call(self, hooks: list[Webhook], attrs: Attributes) -> bool:
+        """Whether any rule of `hooks` names the request's operation and resource (any group,
+        version or scope: equivalent resources share the name), remembered per hook list. Most
+        requests (status writes, bindings, events) match no rule and skip the selectors."""
+        if not hooks:
+            return False
+        key = (id(hooks), attrs.operation, attrs.resource.resource, attrs.subresource or "")
+        known = self._relevant.get(key)
+        if known is None:
+            known = self._relevant[key] = any(
+                rule_names(rule, attrs.operation, attrs.resource.resource, attrs.subresource or "")
+                for hook in hooks
+                for rule in hook.rules
+            )
+        return known
 
     def _namespace_labels(self, name: str) -> dict[str, str] | None:
         entry = self.store.get("/namespaces", "", name)

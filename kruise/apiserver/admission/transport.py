@@ -26,6 +26,9 @@ from .review import CallError
 Obj = dict[str, Any]
 
 _SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
+# kube-apiserver multiplexes webhook calls over one HTTP/2 connection; over HTTP/1.1 a burst of
+# admissions would otherwise open (and TLS-handshake) a connection per concurrent call.
+_CONNECTIONS_PER_WEBHOOK_HOST = 16
 
 
 class ResolveError(Exception):
@@ -47,7 +50,8 @@ class Transport:
 
     async def start(self) -> None:
         if self.session is None:
-            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+            connector = aiohttp.TCPConnector(limit=0, limit_per_host=_CONNECTIONS_PER_WEBHOOK_HOST)
+            self.session = aiohttp.ClientSession(connector=connector)
 
     async def close(self) -> None:
         if self.session is not None:

@@ -327,11 +327,14 @@ class SimRuntime(ContainerTable, Runtime):
         cfg = c.config
         await self._stage("container_start", cfg.pod_uid)
         c.writer = LogWriter(cfg.log_path)
-        c.writer.write(
-            "stdout", f"sim: container {cfg.name} (attempt {cfg.attempt}) image {cfg.image}".encode()
+        c.writer.write_lines(
+            "stdout",
+            [
+                f"sim: container {cfg.name} (attempt {cfg.attempt}) image {cfg.image}".encode(),
+                f"sim: command {' '.join(cfg.command)}".encode(),
+                f"sim: listening on {cfg.pod_ip}".encode(),
+            ],
         )
-        c.writer.write("stdout", f"sim: command {' '.join(cfg.command)}".encode())
-        c.writer.write("stdout", f"sim: listening on {cfg.pod_ip}".encode())
         c.info.state = "running"
         c.info.started_at = time.time()
         c.done = asyncio.get_running_loop().create_future()

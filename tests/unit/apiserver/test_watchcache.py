@@ -56,3 +56,62 @@ def test_slow_watcher_is_dropped_not_grown() -> None:
     assert w.closed and w.overflowed
     assert len(w.pending) == 2
     assert cache.watcher_count() == 0
+
+
+def pod_ev(rv: int, type_: str, name: str, node: str, prev_node: str | None = None) -> WatchEvent:
+    def pod(n: str) -> dict:
+        return {"metadata": {"name": name, "namespace": "default"}, "spec": {"nodeName": n} if n else {}}
+
+    obj = pod(node)
+    return WatchEvent(
+        rv,
+        type_,
+        "/pods",
+        "default",
+        name,
+        obj,
+        orjson.dumps(obj),
+        None if prev_node is None else pod(prev_node),
+    )
+
+
+def node_watcher(node: str) -> Watcher:
+    def on_node(o: dict) -> bool:
+        return (o.get("spec") or {}).get("nodeName", "") == node
+
+    def getter(o: dict) -> str:
+        return (o.get("spec") or {}).get("nodeName", "")
+
+    return Watcher("/pods", None, on_node, index=("spec.nodeName", node, getter))
+
+
+def test_indexed_watchers_see_only_their_value_and_bindings_as_transitions() -> None:
+    cache = WatchCache()
+    n1, n2, unbound = node_watcher("n1"), node_watcher("n2"), node_watcher("")
+    plain = Watcher("/pods", None, None)
+    for w in (n1, n2, unbound, plain):
+        cache.add_watcher(w)
+    assert cache.watcher_count() == 4
+    assert set(cache.indexed["/pods"][2]) == {"n1", "n2", ""}
+    cache.record(pod_ev(1, ADDED, "a", ""))
+    cache.record(pod_ev(2, MODIFIED, "a", "n1", prev_node=""))  # bound: leaves "", joins n1
+    cache.record(pod_ev(3, MODIFIED, "a", "n1", prev_node="n1"))
+    cache.record(pod_ev(4, ADDED, "b", "n2"))
+    cache.record(pod_ev(5, DELETED, "a", "n1"))
+    assert types(n1) == [("ADDED", "a"), ("MODIFIED", "a"), ("DELETED", "a")]
+    assert types(n2) == [("ADDED", "b")]
+    assert types(unbound) == [("ADDED", "a"), ("DELETED", "a")]
+    assert [t for t, _ in types(plain)] == ["ADDED", "MODIFIED", "MODIFIED", "ADDED", "DELETED"]
+    cache.remove_watcher(n1)
+    assert n1.closed and cache.watcher_count() == 3
+    assert "n1" not in cache.indexed["/pods"][2]
+
+
+def test_an_overflowing_indexed_watcher_is_dropped() -> None:
+    cache = WatchCache()
+    w = node_watcher("n1")
+    w.max_pending = 1
+    cache.add_watcher(w)
+    cache.record(pod_ev(1, ADDED, "a", "n1"))
+    cache.record(pod_ev(2, ADDED, "b", "n1"))
+    assert w.closed and w.overflowed and cache.watcher_count() == 0

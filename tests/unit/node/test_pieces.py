@@ -82,8 +82,8 @@ async def test_container_env_and_argv() -> None:
 def test_cri_log_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "0.log"
     w = LogWriter(path)
-    for i in range(3):
-        w.write("stdout", f"line {i}".encode())
+    w.write("stdout", b"line 0")
+    w.write_lines("stdout", [b"line 1", b"line 2"])
     w.write("stderr", b"part", partial=True)
     w.write("stderr", b"ial")
     w.close()

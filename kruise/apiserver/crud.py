@@ -58,6 +58,9 @@ _SERVER_META = (
 )
 _NAMESPACE_FINALIZER = "kubernetes"
 _IDENTITY_META = ("name", "namespace", "uid", "resourceVersion")
+# Metadata a pods/status write may change, as kube's pod status strategy (which resets only spec,
+# deletionTimestamp and ownerReferences): kubelets and kruise-daemon report through it.
+_POD_STATUS_META = ("labels", "annotations", "finalizers")
 CRD_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 # how often a read-modify-write is retried when the object changes while webhooks are awaited
 _UPDATE_RETRIES = 5
@@ -377,10 +380,11 @@ class Resources:
             # copying and merging the rest, which a merge patch cannot fail on (a JSON patch can,
             # so it sees everything).
             meta = old["metadata"]
+            kept = _IDENTITY_META + _POD_STATUS_META if info.storage_key == "/pods" else _IDENTITY_META
             current = {
                 "apiVersion": info.api_version,
                 "kind": old.get("kind"),
-                "metadata": {k: meta[k] for k in _IDENTITY_META if k in meta},
+                "metadata": {k: meta[k] for k in kept if k in meta},
                 "status": old.get("status") or {},
             }
         try:
@@ -699,6 +703,13 @@ class Resources:
                 new["status"] = obj["status"]
             else:
                 new.pop("status", None)
+            if info.storage_key == "/pods":
+                sent = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+                for key in _POD_STATUS_META:
+                    if key in sent:
+                        new["metadata"][key] = sent[key]
+                    else:
+                        new["metadata"].pop(key, None)
             return new
         if subresource == resize.RESIZE:
             obj = resize.prepare_resize(obj, old)

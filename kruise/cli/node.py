@@ -65,7 +65,10 @@ def _labels(text: str) -> dict[str, str]:
 async def serve(args: argparse.Namespace) -> None:
     from kruise.api import heap
     from kruise.client.config import ConfigError, load_config
+    from kruise.client.events import EventRecorder
+    from kruise.client.manager import ClientEventSink
     from kruise.client.rest import Client
+    from kruise.daemon.containermeta import ContainerMetaController
     from kruise.node.agent import AgentConfig, NodeAgent
     from kruise.node.images import Catalog, ImageStore
     from kruise.node.nodeobj import NodeSpec
@@ -106,11 +109,19 @@ async def serve(args: argparse.Namespace) -> None:
         agent = NodeAgent(client, agent_config, runtime, images)
         if isinstance(runtime, SimRuntime):  # the sim runtime reads annotations, labels, volumes
             runtime.pod_source = lambda uid: w.pod if (w := agent.workers.get(uid)) else None
+        # kruise-daemon duties run beside the kubelet duties, through the client and the runtime
+        daemon_events = EventRecorder(ClientEventSink(client), "kruise-daemon-containermeta", args.name)
+        container_meta = ContainerMetaController(client, runtime, daemon_events)
         try:
             await agent.start()
+            assert agent.pod_informer is not None
+            daemon_events.start()
+            container_meta.start(agent.pod_informer)
             print(f"kruise node {args.name} ready on port {agent.port}", flush=True)
             await stop.wait()
         finally:
+            await container_meta.stop()
+            await daemon_events.stop()
             await agent.stop()
 
 

@@ -90,6 +90,12 @@ class NodeAgent:
         self._reported_pull_bytes = -1
 
     # ------------------------------------------------------------------ lifecycle
+    @property
+    def pod_informer(self) -> Informer | None:
+        """The informer of the Pods bound to this node (once started); kruise daemon duties in
+        the same process share it."""
+        return self._informer
+
     async def start(self) -> None:
         self.recovered = await self.runtime.recover()
         for line in self.recovered:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from kruise.api.containermeta import CONTAINER_HASH_LABEL, plain_container_hash
 from kruise.client import errors as api_errors
 from kruise.client.resources import CONFIGMAPS, PODS, SECRETS
 from kruise.client.rest import Client
@@ -321,6 +322,7 @@ class PodWorker:
         config = ContainerConfig(
             self.uid, self.namespace, self.name, r.name, r.image, attempt, argv, env,
             r.spec.get("workingDir") or None, self.pod_ip, log_path,
+            labels={CONTAINER_HASH_LABEL: str(plain_container_hash(r.spec))},
         )  # fmt: skip
         runtime = self.ctx.runtime
         cid = await runtime.create_container(config)

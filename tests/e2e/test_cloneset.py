@@ -215,6 +215,57 @@ def test_env_change_recreates_under_in_place_if_possible_and_is_rejected_in_plac
     assert "InPlaceOnly" in out.stderr, out.stderr
 
 
+def test_a_label_read_by_env_restarts_the_container_in_place_through_the_daemon(cluster: Up, ns: str) -> None:
+    # InPlaceUpdateEnvFromMetadata: the manager relabels the Pod, kruise-daemon (in the node
+    # process) stops the container whose env still has the old value, the kubelet starts it again
+    cs = cloneset(
+        "tier",
+        2,
+        updateStrategy={"type": "InPlaceIfPossible", "maxUnavailable": 1},
+        template_labels={"tier": "a"},
+    )
+    main = cs["spec"]["template"]["spec"]["containers"][0]
+    main["command"] = ["sh", "-c", 'echo "TIER=$TIER"; exec sleep 3600']
+    main["env"].append({"name": "TIER", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['tier']"}}})
+    apply(cluster, ns, cs)
+    wait_status(cluster, ns, "tier", readyReplicas=2, updatedReplicas=2)
+
+    def reported() -> dict[str, Obj]:
+        out = {}
+        for p in pods(cluster, ns, "tier"):
+            raw = (p["metadata"].get("annotations") or {}).get("apps.kruise.io/runtime-containers-meta")
+            if raw:
+                out[p["metadata"]["name"]] = json.loads(raw)["containers"][0]
+        return out
+
+    cluster.wait_for(lambda: len(reported()) == 2, "kruise-daemon reported both pods' containers")
+    before = {p["metadata"]["name"]: p for p in pods(cluster, ns, "tier")}
+    for name, meta in reported().items():
+        assert meta["containerID"] == container_status(before[name])["containerID"]
+        assert meta["restartCount"] == 0 and meta["hashes"]["extractedEnvFromMetadataHash"] > 0
+
+    cs["spec"]["template"]["metadata"]["labels"]["tier"] = "b"
+    apply(cluster, ns, cs)
+    st = wait_status(cluster, ns, "tier", updatedReplicas=2, updatedReadyReplicas=2, readyReplicas=2)
+    assert st["currentRevision"] == st["updateRevision"]
+    after = {p["metadata"]["name"]: p for p in pods(cluster, ns, "tier")}
+    assert {p["metadata"]["uid"] for p in after.values()} == {p["metadata"]["uid"] for p in before.values()}
+    for name, p in after.items():
+        assert p["metadata"]["labels"]["tier"] == "b"
+        status = container_status(p)
+        assert status["restartCount"] == 1
+        assert status["containerID"] != container_status(before[name])["containerID"]
+        assert condition(p["status"], "InPlaceUpdateReady")["status"] == "True"
+        assert cluster.kubectl("logs", "-n", ns, name).stdout.strip() == "TIER=b"
+        assert cluster.kubectl("logs", "-n", ns, name, "--previous").stdout.strip() == "TIER=a"
+    cluster.wait_for(
+        lambda: all(
+            m["containerID"] == container_status(after[n])["containerID"] for n, m in reported().items()
+        ),
+        "the new containers reported",
+    )
+
+
 # ---------------------------------------------------------------------------- rollouts under watch
 class PodWatch:
     """Every Pod event in a namespace, through the official client, with a check run per event."""

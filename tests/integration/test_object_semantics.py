@@ -406,6 +406,31 @@ async def test_status_merge_patch_ignores_spec_and_keeps_it(api: Client) -> None
     assert stored["spec"] == out["spec"] and "activeDeadlineSeconds" not in stored["spec"]
 
 
+async def test_pod_status_writes_may_change_labels_and_annotations_but_not_owners(api: Client) -> None:
+    # as kube's pod status strategy: kruise-daemon reports runtime-containers-meta this way
+    await api.ok("POST", PODS, pod("meta", v="1"))
+    body = {
+        "metadata": {
+            "annotations": {"apps.kruise.io/runtime-containers-meta": '{"containers":[]}'},
+            "labels": {"w": "2"},
+            "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": "n", "uid": "u"}],
+        },
+        "status": {"phase": "Running"},
+    }
+    out = await api.ok(
+        "PATCH", PODS + "/meta/status", body, content_type="application/strategic-merge-patch+json"
+    )
+    assert out["metadata"]["annotations"] == {"apps.kruise.io/runtime-containers-meta": '{"containers":[]}'}
+    assert out["metadata"]["labels"] == {"v": "1", "w": "2"}
+    assert "ownerReferences" not in out["metadata"]
+    assert out["status"]["phase"] == "Running"
+    removed = await api.ok(
+        "PATCH", PODS + "/meta/status", {"metadata": {"labels": {"w": None}}}, content_type=MERGE
+    )
+    assert removed["metadata"]["labels"] == {"v": "1"}
+    assert (await api.ok("GET", PODS + "/meta"))["metadata"]["labels"] == {"v": "1"}
+
+
 async def test_updating_a_terminating_namespace_keeps_its_phase(api: Client) -> None:
     # No namespace controller runs here (tests/integration/cluster/test_namespace.py has one):
     # the namespace stays Terminating, held by its `kubernetes` finalizer.

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from kruise.api.containermeta import RUNTIME_META_KEY, env_from_metadata_hash, plain_container_hash
 from kruise.control.pods import annotations, format_time, parse_time
 
 from .spec import RESIZABLE_RESOURCES, UpdateSpec, parse_quantity
@@ -23,11 +24,8 @@ STATE_KEY = "apps.kruise.io/inplace-update-state"
 STATE_KEY_OLD = "inplace-update-state"
 GRACE_KEY = "apps.kruise.io/inplace-update-grace"
 GRACE_KEY_OLD = "inplace-update-grace"
-RUNTIME_META_KEY = "apps.kruise.io/runtime-containers-meta"
 STATE_ANNOTATION = STATE_KEY  # aliases used by callers
 GRACE_ANNOTATION = GRACE_KEY
-# Env vars the sidecar machinery rewrites itself; they never count towards the env-from-metadata hash.
-_HASH_EXCLUDED_ENVS = frozenset({"SIDECARSET_VERSION", "SIDECARSET_VERSION_ALT"})
 
 
 class StateError(ValueError):
@@ -151,39 +149,6 @@ def remove_grace(pod: Obj) -> None:
     if ann:
         ann.pop(GRACE_KEY, None)
         ann.pop(GRACE_KEY_OLD, None)
-
-
-# -- hashes the kruise-daemon reports in runtime-containers-meta --------------------------------------------
-
-
-def _fnv32a(data: bytes) -> int:
-    h = 0x811C9DC5
-    for b in data:
-        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
-    return h
-
-
-def plain_container_hash(container: Obj) -> int:
-    """Hash of a container spec as the daemon records it (resources excluded: a resize restarts nothing)."""
-    body = {k: v for k, v in container.items() if k not in ("resources", "resizePolicy")}
-    return _fnv32a(orjson.dumps(body, option=orjson.OPT_SORT_KEYS))
-
-
-def env_from_metadata_hash(container: Obj, pod: Obj) -> int:
-    """Hash of the env vars a container reads from pod labels/annotations, resolved against `pod`
-    (positions of other env vars are kept as empty entries so reordering changes the hash)."""
-    meta = pod.get("metadata") or {}
-    resolved: list[Obj] = []
-    for env in container.get("env") or ():
-        path = (((env.get("valueFrom") or {}).get("fieldRef")) or {}).get("fieldPath") or ""
-        entry: Obj = {}
-        if not env.get("value") and env.get("name") not in _HASH_EXCLUDED_ENVS and path.endswith("']"):
-            head, _, key = path[:-2].partition("['")
-            if head in ("metadata.labels", "metadata.annotations") and key:
-                section = head.split(".", 1)[1]
-                entry = {"name": env.get("name"), "value": (meta.get(section) or {}).get(key, "")}
-        resolved.append(entry)
-    return _fnv32a(orjson.dumps(resolved))
 
 
 # -- completion -----------------------------------------------------------------------------------------

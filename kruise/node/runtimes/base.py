@@ -35,6 +35,7 @@ class ContainerConfig:
     working_dir: str | None
     pod_ip: str
     log_path: Path
+    labels: dict[str, str] = field(default_factory=dict)  # as CRI container labels (the spec hash)
 
 
 @dataclass
@@ -50,6 +51,7 @@ class ContainerInfo:
     finished_at: float | None = None
     exit_code: int | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)  # the environment it was started with
     resources: dict[str, Any] | None = None  # the last requests/limits applied in place (CRI's
     # UpdateContainerResources); None: those the container was created with
 

@@ -113,7 +113,10 @@ class ProcessRuntime(ContainerTable, Runtime):
     # ------------------------------------------------------------------ containers
     async def create_container(self, config: ContainerConfig) -> str:
         cid = _PREFIX + secrets.token_hex(32)
-        info = ContainerInfo(cid, config.pod_uid, config.name, config.attempt, "created", config.log_path)
+        info = ContainerInfo(
+            cid, config.pod_uid, config.name, config.attempt, "created", config.log_path,
+            labels=dict(config.labels), env=dict(config.env),
+        )  # fmt: skip
         self._containers[cid] = _Container(info, config)
         return cid
 

@@ -198,9 +198,11 @@ async def main() -> None:
             ratio = in_place / recreate
             print(f"rollout {stages}: in-place {in_place:.2f}s, ReCreate {recreate:.2f}s", file=sys.stderr)
             label = f"{size.replicas} replicas, '{stages}' stages, {claims} claim(s) per Pod"
+            # the stage delays alone set a floor: with zero controller overhead the ratio is m_in / m_re
             rows.append(
                 f"| rollout in place / ReCreate, {label} | {in_place:.1f} s / {recreate:.1f} s = "
-                f"{ratio:.2f} | ≤ 0.2 | {'PASS' if ratio <= 0.2 else 'FAIL'} | {ratio / 0.2:.2f} x target |"
+                f"{ratio:.2f} (stage model alone: {m_in / m_re:.2f}) | ≤ 0.2 | "
+                f"{'PASS' if ratio <= 0.2 else 'FAIL'} | {ratio / 0.2:.2f} x target |"
             )
             for what, got, model in (("in place", in_place, m_in), ("ReCreate", recreate, m_re)):
                 over = got / model - 1 if model else float("inf")

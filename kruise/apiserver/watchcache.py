@@ -57,7 +57,6 @@ class Watcher:
     render: Renderer | None = None
     max_pending: int = 50_000
     pending: list[bytes] = field(default_factory=list)
-    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
     overflowed: bool = False
     # events at or below this were already delivered (initial state or history replay)
@@ -65,6 +64,9 @@ class Watcher:
     # (field, value, getter) when the field selector pins the resource's indexed field: the cache
     # then hands this watcher only events whose object, before or after, has that value
     index: tuple[str, str, Callable[[dict[str, Any]], str]] | None = None
+    # the future `next_batch` awaits (a bare future and timer: a watcher under a stream of events
+    # waits hundreds of times a second, and wait_for would wrap each wait in a task)
+    _waiter: asyncio.Future[None] | None = None
 
     def offer(self, ev: WatchEvent) -> None:
         if self.closed or ev.rv <= self.min_rv:
@@ -93,23 +95,30 @@ class Watcher:
             self.close()
             return
         self.pending.append(line)
-        self.wakeup.set()
+        if self._waiter is not None:
+            _resolve(self._waiter)
 
     def close(self) -> None:
         self.closed = True
-        self.wakeup.set()
+        if self._waiter is not None:
+            _resolve(self._waiter)
 
     def take(self) -> list[bytes]:
         batch, self.pending = self.pending, []
         return batch
 
     async def next_batch(self, timeout: float | None) -> list[bytes]:
+        """The pending lines, waiting up to `timeout` seconds for one ([] when none came)."""
         if not self.pending and not self.closed:
-            self.wakeup.clear()
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(timeout, _resolve, waiter) if timeout is not None else None
             try:
-                await asyncio.wait_for(self.wakeup.wait(), timeout)
-            except TimeoutError:
-                return []
+                await waiter
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
         batch, self.pending = self.pending, []
         return batch
 
@@ -244,3 +253,8 @@ def _offer(watchers: set[Watcher] | None, ev: WatchEvent) -> None:
         w.offer(ev)
         if w.closed:
             watchers.discard(w)
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

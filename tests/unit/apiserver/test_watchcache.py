@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 
 from kruise.apiserver.storage import ADDED, DELETED, MODIFIED
@@ -115,3 +117,22 @@ def test_an_overflowing_indexed_watcher_is_dropped() -> None:
     cache.record(pod_ev(1, ADDED, "a", "n1"))
     cache.record(pod_ev(2, ADDED, "b", "n1"))
     assert w.closed and w.overflowed and cache.watcher_count() == 0
+
+
+async def test_next_batch_waits_for_a_push_a_close_or_its_timeout() -> None:
+    cache = WatchCache()
+    w = Watcher("/pods", None, None)
+    cache.add_watcher(w)
+    assert await w.next_batch(0.01) == []  # nothing came
+    waiting = asyncio.ensure_future(w.next_batch(30))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    cache.record(ev(1, ADDED, "a", {}))
+    cache.record(ev(2, ADDED, "b", {}))
+    assert [orjson.loads(line)["object"]["metadata"]["name"] for line in await waiting] == ["a", "b"]
+    cache.record(ev(3, ADDED, "c", {}))
+    assert len(await w.next_batch(30)) == 1  # already pending: no wait
+    waiting = asyncio.ensure_future(w.next_batch(30))
+    await asyncio.sleep(0)
+    cache.remove_watcher(w)
+    assert await asyncio.wait_for(waiting, 5) == [] and w.closed

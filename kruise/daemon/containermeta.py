@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -168,21 +168,13 @@ def meta_patch(containers: list[Obj]) -> Obj:
 
 # ---------------------------------------------------------------------------------------------- effects
 class ContainerMetaController:
-    def __init__(
-        self,
-        client: Client,
-        runtime: ContainerRuntime,
-        recorder: EventRecorder,
-        *,
-        clock: Callable[[], float] | None = None,
-    ) -> None:
+    def __init__(self, client: Client, runtime: ContainerRuntime, recorder: EventRecorder) -> None:
         self.client = client
         self.runtime = runtime
         self.recorder = recorder
         self.pods: Informer | None = None
         self.controller = Controller("containermeta", self.reconcile, workers=2)
-        self._loop = asyncio.get_running_loop()
-        self._clock = clock or self._loop.time
+        self._clock = asyncio.get_running_loop().time
         self._restart_failures: dict[str, int] = {}
         self._restart_not_before: dict[str, float] = {}
         self._restarts: set[asyncio.Task[None]] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 import orjson
@@ -13,7 +14,14 @@ from kruise.api.containermeta import (
     plain_container_hash,
     running_env_hash,
 )
-from kruise.daemon.containermeta import is_tracked, meta_patch, needs_sync, plan_meta, reported_meta
+from kruise.daemon.containermeta import (
+    ContainerMetaController,
+    is_tracked,
+    meta_patch,
+    needs_sync,
+    plan_meta,
+    reported_meta,
+)
 
 SPEC = {
     "name": "app",
@@ -128,3 +136,49 @@ def test_the_report_is_a_status_patch_of_one_annotation() -> None:
     assert list(patch) == ["metadata"]
     assert reported_meta({"metadata": patch["metadata"]}) == containers
     assert reported_meta({"metadata": {"annotations": {RUNTIME_META_KEY: "not json"}}}) is None
+
+
+class FakeRuntime:
+    def __init__(self, fail: bool = False) -> None:
+        self.containers = {"sim://1": Running("sim://1")}
+        self.stops: list[tuple[str, float]] = []
+        self.fail = fail
+
+    def list_containers(self, pod_uid: str | None = None) -> list[Running]:
+        return list(self.containers.values())
+
+    def status(self, container_id: str) -> Running | None:
+        return self.containers.get(container_id)
+
+    async def stop_container(self, container_id: str, grace: float) -> None:
+        self.stops.append((container_id, grace))
+        if self.fail:
+            raise RuntimeError("runtime lost it")
+        self.containers[container_id].state = "exited"
+
+
+class Events:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, str]] = []
+
+    def event(self, obj: dict, type_: str, reason: str, message: str) -> None:
+        self.seen.append((type_, reason, message))
+
+
+async def test_a_stale_container_is_stopped_once_with_the_pods_grace_and_retried_after_a_backoff() -> None:
+    target = pod("b", updating=True)
+    target["spec"]["terminationGracePeriodSeconds"] = 7
+    runtime, events = FakeRuntime(fail=True), Events()
+    ctl = ContainerMetaController(None, runtime, events)  # type: ignore[arg-type]
+    ctl._spawn_restart(target, "sim://1")
+    ctl._spawn_restart(target, "sim://1")  # within the back-off: not again
+    await asyncio.gather(*ctl._restarts)
+    assert runtime.stops == [("sim://1", 7.0)]
+    assert events.seen == [("Normal", "Killing", "Stopping containerID sim://1 by container meta restarter")]
+    ctl._restart_not_before["sim://1"] = 0.0  # the back-off expired
+    runtime.fail = False
+    ctl._spawn_restart(target, "sim://1")
+    await asyncio.gather(*ctl._restarts)
+    assert len(runtime.stops) == 2 and runtime.containers["sim://1"].state == "exited"
+    assert "sim://1" not in ctl._restart_failures  # forgotten once stopped
+    await ctl.stop()

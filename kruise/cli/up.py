@@ -192,26 +192,21 @@ async def up(args: argparse.Namespace, stop: asyncio.Event) -> None:
         print(f"api server: {api}", flush=True)
         await cluster.spawn("cluster", "cluster", "--kubeconfig", kubeconfig)
         catalog = args.image_catalog or (data_dir / "images.yaml")
-        for i in range(1, args.nodes + 1):
-            name = f"node-{i}"
-            node_args = [
-                "node",
-                "--kubeconfig",
-                kubeconfig,
-                "--name",
-                name,
-                "--runtime",
-                args.runtime,
-                "--data-dir",
-                str(data_dir / "nodes" / name),
-                "--port",
-                "0",
-                "--pod-cidr",
-                f"127.{100 + i}.0.0/16",  # distinct per node, so Pod IPs never collide
-            ]
+        names = [f"node-{i}" for i in range(1, args.nodes + 1)]
+        # Pod ranges distinct per node, so Pod IPs never collide
+        cidrs = {name: f"127.{100 + i}.0.0/16" for i, name in enumerate(names, 1)}
+        # Real containers get a process per node (a node agent killed takes only its own Pods);
+        # simulated nodes share one process, as KWOK runs its fake nodes.
+        groups = [names] if args.runtime == "sim" and len(names) > 1 else [[n] for n in names]
+        for group in groups:
+            node_args = ["node", "--kubeconfig", kubeconfig, "--runtime", args.runtime, "--port", "0"]
+            for name in group:
+                node_args += ["--name", name, "--pod-cidr", cidrs[name]]
+            state = data_dir / "nodes" if len(group) > 1 else data_dir / "nodes" / group[0]
+            node_args += ["--data-dir", str(state)]
             if catalog.exists():
                 node_args += ["--image-catalog", str(catalog)]
-            await cluster.spawn(name, *node_args)
+            await cluster.spawn("nodes" if len(group) > 1 else group[0], *node_args)
         manager_line = await cluster.spawn(
             "manager",
             "manager",

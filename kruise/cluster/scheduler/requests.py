@@ -8,6 +8,7 @@ restartable init container (a native sidecar) keeps running, so it adds to both 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from kruise.api.quantity import amount
@@ -97,9 +98,23 @@ def _compute(pod: Obj, non_zero: bool) -> Resources:
 
 
 def allocatable(node: Obj) -> Resources:
-    """status.allocatable (capacity when absent); a missing pod count means kubelet's default."""
+    """status.allocatable (capacity when absent); a missing pod count means kubelet's default.
+    The caller gets its own dict; parsing is remembered per distinct set of quantities, as every
+    scheduling decision reads every node's."""
     status = node.get("status") or {}
     raw = status.get("allocatable") or status.get("capacity") or {}
+    try:
+        return dict(_parsed_allocatable(tuple(raw.items())))
+    except TypeError:  # an unhashable (malformed) quantity: parsed as it is, not remembered
+        return _parse_allocatable(raw)
+
+
+@lru_cache(maxsize=256)
+def _parsed_allocatable(items: tuple[tuple[str, Any], ...]) -> Resources:
+    return _parse_allocatable(dict(items))
+
+
+def _parse_allocatable(raw: Mapping[str, Any]) -> Resources:
     out = {k: to_amount(k, v) for k, v in raw.items()}
     if PODS not in raw:
         out[PODS] = DEFAULT_MAX_PODS

@@ -10,7 +10,7 @@ from kruise.api.quantity import milli_value, value
 from kruise.cluster.scheduler import plan
 from kruise.cluster.scheduler.plan import Status
 from kruise.cluster.scheduler.predicates import effective_taints, requirement_matches, term_matches
-from kruise.cluster.scheduler.requests import pod_requests
+from kruise.cluster.scheduler.requests import allocatable, pod_requests
 
 Obj = dict[str, Any]
 
@@ -479,3 +479,15 @@ def test_ties_are_broken_by_a_stable_hash() -> None:
     chosen = {plan.schedule(pod(f"p{i}"), nodes, {}).node for i in range(40)}
     assert len(chosen) > 1  # not always the first node
     assert plan.schedule(pod("same"), nodes, {}).node == plan.schedule(pod("same"), nodes, {}).node
+
+
+def test_allocatable_is_parsed_once_per_quantities_and_each_caller_gets_its_own_copy() -> None:
+    node = {"status": {"allocatable": {"cpu": "8", "memory": "32Gi", "pods": "110"}}}
+    first = allocatable(node)
+    assert first == {"cpu": 8000, "memory": 32 * 2**30, "pods": 110}
+    first["cpu"] = 0  # a caller's change stays its own
+    assert allocatable({"status": {"allocatable": dict(node["status"]["allocatable"])}})["cpu"] == 8000
+    # capacity when allocatable is absent; kubelet's pod default when pods is absent
+    assert allocatable({"status": {"capacity": {"cpu": "500m"}}}) == {"cpu": 500, "pods": 110}
+    # an unhashable (malformed) value is parsed as any malformed quantity: as zero
+    assert allocatable({"status": {"allocatable": {"cpu": ["8"]}}}) == {"cpu": 0, "pods": 110}

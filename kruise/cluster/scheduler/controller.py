@@ -27,7 +27,7 @@ from kruise.client.rest import Client
 
 from . import plan
 from .predicates import effective_taints
-from .usage import UsageTracker
+from .usage import NodeUsage, UsageTracker, node_usage
 
 log = logging.getLogger("kruise.cluster.scheduler")
 
@@ -81,7 +81,8 @@ class Scheduler:
         self.pods = informers.informer(PODS)
         self.nodes = informers.informer(NODES)
         self.controller = Controller("scheduler", self.reconcile, workers=1)
-        self._assumed: dict[str, tuple[str, str]] = {}  # pod key -> (uid, node)
+        # pod key -> (uid, node, the Pod's own usage, computed once when it is assumed)
+        self._assumed: dict[str, tuple[str, str, NodeUsage]] = {}
         self._binds = asyncio.Semaphore(BINDS_IN_FLIGHT)
         self._bind_tasks: set[asyncio.Task[None]] = set()
         self._unschedulable: set[str] = set()
@@ -143,19 +144,19 @@ class Scheduler:
             self.controller.enqueue(key)
 
     # ------------------------------------------------------------------ reconcile
-    def _node_usage(self, nodes: list[Obj]) -> dict[str, plan.NodeUsage]:
+    def _node_usage(self, nodes: list[Obj]) -> dict[str, NodeUsage]:
         """Bound Pods from the tracker, plus the Pods assumed on each node whose binding the
         informer has not shown yet."""
         store = self.pods.store
-        assumed: dict[str, list[Obj]] = {}
-        for key, (uid, node) in self._assumed.items():
+        assumed: dict[str, list[NodeUsage]] = {}
+        for key, (uid, node, own) in self._assumed.items():
             pod = store.get(key)
             if pod is not None and pod["metadata"].get("uid") == uid and not pod["spec"].get("nodeName"):
-                assumed.setdefault(node, []).append(pod)
+                assumed.setdefault(node, []).append(own)
         out = {}
         for n in nodes:
             name = n["metadata"]["name"]
-            out[name] = self._usage.usage(name).plus(assumed.get(name, ()))
+            out[name] = self._usage.usage(name).combined(assumed.get(name, ()))
         return out
 
     def _is_assumed(self, key: str, pod: Obj) -> bool:
@@ -181,7 +182,7 @@ class Scheduler:
             return Result(requeue_after=self.retry_unschedulable)
         self._unschedulable.discard(key)
         meta = pod["metadata"]
-        self._assumed[key] = (meta.get("uid", ""), decision.node)
+        self._assumed[key] = (meta.get("uid", ""), decision.node, node_usage([pod]))
         await self._binds.acquire()  # back-pressure: at most BINDS_IN_FLIGHT unanswered binds
         task = asyncio.create_task(self._bind(key, pod, decision.node))
         self._bind_tasks.add(task)

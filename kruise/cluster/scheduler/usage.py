@@ -54,6 +54,16 @@ class NodeUsage:
             ports += host_ports(pod)
         return NodeUsage(count, req, non_zero, self.host_ports + tuple(ports))
 
+    def combined(self, others: Iterable[NodeUsage]) -> NodeUsage:
+        """This usage with others added (e.g. the Pods assumed on the node, each counted once)."""
+        count, req, non_zero, ports = self.pods, dict(self.requested), dict(self.requested_non_zero), []
+        for other in others:
+            count += other.pods
+            _add(req, other.requested)
+            _add(non_zero, other.requested_non_zero)
+            ports += other.host_ports
+        return NodeUsage(count, req, non_zero, self.host_ports + tuple(ports))
+
 
 def node_usage(pods: Iterable[Obj]) -> NodeUsage:
     return NodeUsage().plus(pods)

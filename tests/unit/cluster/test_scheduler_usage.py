@@ -61,6 +61,14 @@ def test_plus_adds_assumed_pods_without_changing_the_snapshot() -> None:
     assert more.host_ports == (("0.0.0.0", "TCP", 9000),)
 
 
+def test_combined_adds_usages_computed_once_as_plus_adds_their_pods() -> None:
+    base = node_usage([pod("a", "n1", cpu="1")])
+    assumed = [pod("b", None, cpu="500m", host_port=9000), pod("c", None, phase="Failed"), pod("d", None)]
+    own = [node_usage([p]) for p in assumed]
+    assert base.combined(own) == base.plus(assumed)
+    assert base.combined([]) == base and base.pods == 1
+
+
 _events = st.lists(
     st.tuples(
         st.sampled_from(["a", "b", "c", "d"]),  # pod

@@ -17,7 +17,7 @@ from .apply import ApplyConflict, server_side_apply, track_update
 from .builtin_types import schema_for_builtin
 from .defaults import ServiceIPs, apply_builtin_defaults, default_service
 from .errors import APIError, FieldError
-from .meta import clone, generate_name, new_uid, now, rfc3339, spec_part, without_volatile_meta
+from .meta import clone, generate_name, new_uid, now, now_rfc3339, rfc3339, spec_part, without_volatile_meta
 from .patch import PatchError, apply_json_patch, apply_merge_patch, apply_strategic_merge_patch
 from .registry import Registry, ResourceInfo
 from .schema import apply_defaults as schema_defaults
@@ -237,7 +237,7 @@ class Resources:
         if self.store.get(info.storage_key, namespace, name) is not None:
             raise errors.already_exists(info.resource, name, info.group)
         meta["uid"] = new_uid()
-        meta["creationTimestamp"] = rfc3339(now())
+        meta["creationTimestamp"] = now_rfc3339()
         if info.has_generation:
             meta["generation"] = 1
         if managed_fields is not None:
@@ -446,7 +446,7 @@ class Resources:
                 self.type_schema(info),
                 manager=opts.manager,
                 force=opts.force,
-                now=rfc3339(now()),
+                now=now_rfc3339(),
                 api_version=info.api_version,
                 subresource=opts.subresource,
             )
@@ -547,7 +547,7 @@ class Resources:
     ) -> tuple[Obj, bool]:
         if old["metadata"].get("deletionTimestamp"):
             return old, False
-        new["metadata"]["deletionTimestamp"] = rfc3339(now())
+        new["metadata"]["deletionTimestamp"] = now_rfc3339()
         new["metadata"]["deletionGracePeriodSeconds"] = 0
         new.setdefault("status", {})["phase"] = "Terminating"
         if options.dry_run:
@@ -742,7 +742,7 @@ class Resources:
             new,
             self.type_schema(info),
             manager=opts.manager or "unknown",
-            now=rfc3339(now()),
+            now=now_rfc3339(),
             api_version=info.api_version,
             subresource=opts.subresource if opts.subresource in ("status", resize.RESIZE) else "",
         )
@@ -800,7 +800,7 @@ def _establish_crd(crd: Obj) -> None:
     if names.get("kind") and not names.get("singular"):
         names["singular"] = names["kind"].lower()
     spec["names"] = names
-    stamp = rfc3339(now())
+    stamp = now_rfc3339()
     status = crd["status"] = dict(crd.get("status") or {})
     status["acceptedNames"] = names
     stored = list(status.get("storedVersions") or [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,18 @@ def now() -> datetime:
 
 def rfc3339(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_last_stamp: tuple[int, str] = (-1, "")
+
+
+def now_rfc3339() -> str:
+    """`rfc3339(now())`, formatted once per second (every write stamps managedFields with it)."""
+    global _last_stamp
+    second = int(time.time())
+    if second != _last_stamp[0]:
+        _last_stamp = (second, rfc3339(datetime.fromtimestamp(second, UTC)))
+    return _last_stamp[1]
 
 
 def parse_time(s: str) -> datetime:

@@ -92,8 +92,10 @@ class WebhookAdmission:
         hooks = self._webhooks(MUTATING_KEY, mutating=True)
         if not hooks:
             return obj
+        if not self._may_call(hooks, request):
+            return obj
         attrs = self._attributes(request)
-        if is_exempt(attrs.kind) or not self._may_call(hooks, attrs):
+        if is_exempt(attrs.kind):
             return obj
         attrs = await self._run_mutating(hooks, attrs, self._call(request, attrs))
         assert attrs.obj is not None
@@ -106,14 +108,12 @@ class WebhookAdmission:
         # deny or warn, not patch), so both phases run here
         mutating = self._webhooks(MUTATING_KEY, mutating=True) if request.operation == "DELETE" else []
         validating = self._webhooks(VALIDATING_KEY, mutating=False)
+        mutating = mutating if self._may_call(mutating, request) else []
+        validating = validating if self._may_call(validating, request) else []
         if not mutating and not validating:
             return
         attrs = self._attributes(request)
         if is_exempt(attrs.kind):
-            return
-        mutating = mutating if self._may_call(mutating, attrs) else []
-        validating = validating if self._may_call(validating, attrs) else []
-        if not mutating and not validating:
             return
         call = self._call(request, attrs)
         if mutating:
@@ -223,17 +223,18 @@ class WebhookAdmission:
         self._relevant.clear()
         return hooks
 
-    def _may_call(self, hooks: list[Webhook], attrs: Attributes) -> bool:
+    def _may_call(self, hooks: list[Webhook], request: AdmissionRequest) -> bool:
         """Whether any rule of `hooks` names the request's operation and resource (any group,
         version or scope: equivalent resources share the name), remembered per hook list. Most
-        requests (status writes, bindings, events) match no rule and skip the selectors."""
+        requests (status writes, bindings, events) match no rule and skip building attributes."""
         if not hooks:
             return False
-        key = (id(hooks), attrs.operation, attrs.resource.resource, attrs.subresource or "")
+        operation, subresource = _operation(request), _subresource(request)
+        key = (id(hooks), operation, request.info.resource, subresource)
         known = self._relevant.get(key)
         if known is None:
             known = self._relevant[key] = any(
-                rule_names(rule, attrs.operation, attrs.resource.resource, attrs.subresource or "")
+                rule_names(rule, operation, request.info.resource, subresource)
                 for hook in hooks
                 for rule in hook.rules
             )
@@ -259,7 +260,7 @@ class WebhookAdmission:
 
     def _attributes(self, request: AdmissionRequest) -> Attributes:
         info = request.info
-        subresource = request.subresource if request.subresource is not None else request.opts.subresource
+        subresource = _subresource(request)
         own = GVK(info.group, info.version, info.kind)
         kind = GVK(*request.kind) if request.kind else own
         # kube puts a Namespace's own name in the namespace attribute of its requests
@@ -275,7 +276,7 @@ class WebhookAdmission:
             old=_in_version(request.old, kind, own),
             dry_run=request.opts.dry_run,
         )
-        if subresource == "binding" and request.operation == "UPDATE" and request.kind is None:
+        if _is_binding(request):
             attrs = _as_binding(attrs)
         return attrs
 
@@ -286,6 +287,19 @@ class WebhookAdmission:
 
 
 # ---------------------------------------------------------------------- helpers
+def _subresource(request: AdmissionRequest) -> str:
+    return (request.subresource if request.subresource is not None else request.opts.subresource) or ""
+
+
+def _is_binding(request: AdmissionRequest) -> bool:
+    # the server stores a binding as an update of the Pod; kube admits it as a CREATE of a Binding
+    return _subresource(request) == "binding" and request.operation == "UPDATE" and request.kind is None
+
+
+def _operation(request: AdmissionRequest) -> str:
+    return "CREATE" if _is_binding(request) else request.operation
+
+
 def _raise_unless_ignored(hook: Webhook, err: CallError) -> None:
     policy = "Ignore" if hook.ignores_failures else "Fail"
     log.warning(

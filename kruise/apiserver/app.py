@@ -1,4 +1,4 @@
-"""Assembly of the API server: routes, error and auth middleware, startup state, background tasks."""
+"""Assembly of the API server: the request chain (auth, routing, errors), startup state, background tasks."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ class APIServer:
         self.crd_cleanup = CRDCleanup(self.resources)
         self._checkpointer = Checkpointer(self.store.log.path)
         self._tasks: list[asyncio.Task[Any]] = []
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
         self.port = config.port
         for e in self.store.list(CRD_KEY):
             self.registry.set_crd(e.obj)
@@ -87,42 +87,29 @@ class APIServer:
                 )
 
     # ------------------------------------------------------------------ http
-    def make_app(self) -> web.Application:
-        app = web.Application(
-            middlewares=[self._warnings_middleware, self._errors_middleware, self._auth_middleware],
-            client_max_size=codec.MAX_BODY + 1024 * 1024,
-        )
-        app.router.add_route("*", "/{tail:.*}", self._route)
-        return app
-
-    @web.middleware
-    async def _errors_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except errors.APIError as e:
-            return codec.status_response(e)
-        except web.HTTPRequestEntityTooLarge:
-            return codec.status_response(errors.too_large(codec.MAX_BODY))
-        except web.HTTPException:
-            raise
-        except (ConnectionResetError, asyncio.CancelledError):
-            raise
-        except Exception:
-            log.exception("event=internal_error method=%s path=%s", request.method, request.path)
-            return codec.status_response(errors.APIError(500, "InternalError", "Internal error occurred"))
-
-    @web.middleware
-    async def _warnings_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        """Admission webhooks' warnings reach the client as `Warning: 299 - "..."` headers."""
+    async def serve(self, request: web.BaseRequest) -> web.StreamResponse:
+        """Every request, on aiohttp's low-level server (no router or middleware chain: this is
+        the whole chain): authentication, routing, errors as Status objects, and admission
+        webhooks' warnings as `Warning: 299 - "..."` headers, on errors too."""
         with request_scope() as warnings:
-            resp = await handler(request)
+            try:
+                if request.headers.get("Expect", "").lower() == "100-continue":
+                    await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                self._authenticate(request)
+                resp = await self._route(request)
+            except errors.APIError as e:
+                resp = codec.status_response(e)
+            except (web.HTTPException, ConnectionResetError, asyncio.CancelledError):
+                raise
+            except Exception:
+                log.exception("event=internal_error method=%s path=%s", request.method, request.path)
+                resp = codec.status_response(errors.APIError(500, "InternalError", "Internal error occurred"))
             if not resp.prepared:
                 for text in unique_warnings(warnings):
                     resp.headers.add("Warning", warning_header(text))
             return resp
 
-    @web.middleware
-    async def _auth_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    def _authenticate(self, request: web.BaseRequest) -> None:
         user = "system:admin"  # loopback without tokens: everyone is the administrator
         if self.config.tokens and request.path not in _UNAUTHENTICATED_PATHS:
             header = request.headers.get("Authorization", "")
@@ -132,9 +119,8 @@ class APIServer:
                 raise errors.unauthorized()
             user = matched[0]
         set_user({"username": user, "groups": ["system:masters", "system:authenticated"]})
-        return await handler(request)
 
-    async def _route(self, request: web.Request) -> web.StreamResponse:
+    async def _route(self, request: web.BaseRequest) -> web.StreamResponse:
         path = request.path.rstrip("/") or "/"
         target = parse_resource_path(path)
         if target is not None:
@@ -143,7 +129,7 @@ class APIServer:
             raise errors.method_not_allowed()
         return self._non_resource(request, path)
 
-    def _non_resource(self, request: web.Request, path: str) -> web.StreamResponse:
+    def _non_resource(self, request: web.BaseRequest, path: str) -> web.StreamResponse:
         if path == "/version":
             return codec.json_response(discovery.KUBE_VERSION)
         if path in ("/healthz", "/livez", "/readyz"):
@@ -182,7 +168,7 @@ class APIServer:
     async def start(self) -> None:
         await self.admission.start()
         await self._bootstrap()
-        self._runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False)
+        self._runner = web.ServerRunner(web.Server(self.serve, access_log=None), handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(
             self._runner,

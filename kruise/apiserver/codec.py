@@ -62,7 +62,7 @@ def decode_body(raw: bytes, content_type: str | None) -> Any:
     raise errors.unsupported_media_type(mt)
 
 
-async def read_body(request: web.Request) -> bytes:
+async def read_body(request: web.BaseRequest) -> bytes:
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise errors.too_large(MAX_BODY)
     chunks = []
@@ -94,7 +94,7 @@ def success_status(details: dict[str, Any] | None = None) -> dict[str, Any]:
     return out
 
 
-def field_manager(request: web.Request) -> str:
+def field_manager(request: web.BaseRequest) -> str:
     manager = request.query.get("fieldManager")
     if manager:
         return manager

@@ -222,12 +222,13 @@ class Resources:
             self._reset_status_on_create(info, obj)
         self._default(info, obj)
         if self.admission is not None:
-            obj = await self.admission.mutate(
+            mutated = await self.admission.mutate(
                 AdmissionRequest("CREATE", info, namespace, name, obj, None, opts)
             )
-            obj = self._check_identity(info, namespace, obj)
-            self._default(info, obj)
-            meta = obj["metadata"]
+            if mutated is not obj:  # a webhook patched it (patches make new objects)
+                obj = self._check_identity(info, namespace, mutated)
+                self._default(info, obj)
+                meta = obj["metadata"]
         errs = self._validate_create(info, obj)
         if errs:
             raise errors.invalid_object(info.kind, name, errs, info.group)
@@ -297,14 +298,15 @@ class Resources:
             if opts.subresource != "status":
                 self._default(info, new)
             if self.admission is not None:
-                new = await self.admission.mutate(
+                mutated = await self.admission.mutate(
                     AdmissionRequest("UPDATE", info, namespace, name, new, old, opts)
                 )
-                new = self._prepare_update(
-                    info, self._check_identity(info, namespace, new), old, opts.subresource
-                )
-                if opts.subresource != "status":
-                    self._default(info, new)
+                if mutated is not new:  # a webhook patched it (patches make new objects)
+                    new = self._prepare_update(
+                        info, self._check_identity(info, namespace, mutated), old, opts.subresource
+                    )
+                    if opts.subresource != "status":
+                        self._default(info, new)
             errs = self._validate_update(info, new, old, opts.subresource)
             if errs:
                 raise errors.invalid_object(info.kind, name, errs, info.group)

@@ -91,7 +91,7 @@ def _node_endpoint(node: Obj) -> tuple[str, int]:
 
 
 async def serve(
-    h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str, name: str
+    h: ResourceHandlers, request: web.BaseRequest, info: ResourceInfo, namespace: str, name: str
 ) -> web.StreamResponse:
     q = request.query
     for key in _INT_PARAMS:

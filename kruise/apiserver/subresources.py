@@ -27,7 +27,7 @@ _BUILTIN_SCALE = {  # storage key -> (spec path, status path)
 
 
 async def handle(
-    h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str, name: str, sub: str
+    h: ResourceHandlers, request: web.BaseRequest, info: ResourceInfo, namespace: str, name: str, sub: str
 ) -> web.StreamResponse:
     method = request.method
     if sub == "status":
@@ -112,7 +112,7 @@ def _scale_of(info: ResourceInfo, obj: Obj) -> Obj:
 
 
 async def _scale(
-    h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str, name: str
+    h: ResourceHandlers, request: web.BaseRequest, info: ResourceInfo, namespace: str, name: str
 ) -> web.Response:
     current = await h.resources.read(info, namespace, name)
     if request.method == "GET":
@@ -155,7 +155,7 @@ async def _scale(
 
 # ---------------------------------------------------------------------- pods
 async def _binding(
-    h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str, name: str
+    h: ResourceHandlers, request: web.BaseRequest, info: ResourceInfo, namespace: str, name: str
 ) -> web.Response:
     body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
     target = (body.get("target") or {}) if isinstance(body, dict) else {}
@@ -201,7 +201,7 @@ def _pdbs_blocking(h: ResourceHandlers, pod: Obj) -> Obj | None:
 
 
 async def _eviction(
-    h: ResourceHandlers, request: web.Request, info: ResourceInfo, namespace: str, name: str
+    h: ResourceHandlers, request: web.BaseRequest, info: ResourceInfo, namespace: str, name: str
 ) -> web.Response:
     raw = await codec.read_body(request)
     body = codec.decode_body(raw, request.headers.get("Content-Type")) if raw.strip() else {}
@@ -251,7 +251,9 @@ async def _eviction(
 
 
 # ---------------------------------------------------------------------- namespaces
-async def _finalize(h: ResourceHandlers, request: web.Request, info: ResourceInfo, name: str) -> web.Response:
+async def _finalize(
+    h: ResourceHandlers, request: web.BaseRequest, info: ResourceInfo, name: str
+) -> web.Response:
     body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
     ns = h.resources.get(info, "", name)
     finalizers = ((body.get("spec") or {}).get("finalizers") if isinstance(body, dict) else None) or []

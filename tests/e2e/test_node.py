@@ -254,7 +254,19 @@ def test_crash_loop_backs_off(
     assert pod is not None
     last = cstatus(pod, "crash")["lastState"]["terminated"]
     assert last["exitCode"] == 1 and last["reason"] == "Error"
-    assert condition(pod, "Ready") == "False" and pod["status"]["phase"] == "Running"
+
+    def not_ready_while_backing_off() -> bool:
+        # each restart runs the container for an instant (Ready then, as kubelet without a
+        # readiness probe); while it waits out the back-off the Pod is Running but not Ready
+        pod = get_pod(apiserver, namespace, "crash") or {}
+        waiting = (cstatus(pod, "crash").get("state") or {}).get("waiting") or {}
+        return (
+            waiting.get("reason") == "CrashLoopBackOff"
+            and condition(pod, "Ready") == "False"
+            and pod["status"]["phase"] == "Running"
+        )
+
+    wait_for("not Ready while backing off", not_ready_while_backing_off, 30, 0.05)
     delete_and_wait(apiserver, namespace, "crash", marker)
 
 

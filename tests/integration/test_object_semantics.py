@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 
+import orjson
 import pytest
 
+from kruise.apiserver.app import APIServer
 from tests.integration.conftest import Client
 
 PODS = "/api/v1/namespaces/default/pods"
@@ -446,3 +448,20 @@ async def test_updating_a_terminating_namespace_keeps_its_phase(api: Client) -> 
     await api.ok("PUT", path + "/finalize", {**stored, "spec": {"finalizers": []}})
     status, _ = await api.call("GET", path)
     assert status == 404
+
+
+async def test_a_client_that_expects_100_continue_gets_it_before_sending_the_body(server: APIServer) -> None:
+    # curl sends `Expect: 100-continue` for bodies over 1 KiB and waits for the interim answer
+    body = orjson.dumps({"metadata": {"name": "big"}, "data": {"k": "x" * 4096}})
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        writer.write(
+            b"POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: kruise\r\n"
+            b"Content-Type: application/json\r\nExpect: 100-continue\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)
+        )
+        assert await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        writer.write(body)
+        assert (await asyncio.wait_for(reader.readline(), 10)).startswith(b"HTTP/1.1 201 ")
+    finally:
+        writer.close()

@@ -640,13 +640,24 @@ def _validate_pod_spec(spec: dict) -> list[FieldError]:
     return errs
 
 
+# Pods of one workload are created with one spec: a spec that passed is remembered by its exact
+# JSON, as containers are (only passing, so errors and their order are unchanged).
+_SPECS_PASSED = Memo(256)
+
+
 def validate_pod_create(pod: dict) -> list[FieldError]:
     """Spec rules kube applies when a Pod is created (metadata is checked by validate_object_meta)."""
     spec = pod.get("spec") or {}
+    key = json_key(spec) if spec.__class__ is dict else None
+    if key is not None and _SPECS_PASSED.get(key):
+        return []
     errs = _validate_pod_spec(spec)
     if spec.get("ephemeralContainers"):
         errs.append(forbidden("spec.ephemeralContainers", "cannot be set on create"))
-    return _dedupe(errs)
+    errs = _dedupe(errs)
+    if key is not None and not errs:
+        _SPECS_PASSED.put(key, True)
+    return errs
 
 
 # -- QoS ---------------------------------------------------------------------------------------------

@@ -357,6 +357,21 @@ def test_created_fields_v1_matches_the_general_path(obj: dict[str, Any]) -> None
     assert json.dumps(result) == json.dumps(general_create(obj, SCHEMA))
 
 
+def test_a_repeated_subtree_is_answered_from_the_memo_only_under_the_same_schema() -> None:
+    memo = fs.SubtreeMemo(2)
+    pod_schema = schema_for_builtin("", "Pod")
+    spec = {"containers": [{"name": "app", "image": "nginx", "ports": [{"containerPort": 80}]}]}
+    first = memo.new_member(spec, pod_schema.child("spec"))
+    assert memo.new_member(copy.deepcopy(spec), pod_schema.child("spec")) is first
+    assert first == ref_created({"spec": spec}, pod_schema)["f:spec"]
+    # the same JSON under an untyped node: containers is an atomic list there
+    assert memo.new_member(spec, fs.UNKNOWN) == {".": {}, "f:containers": {}}
+    # more distinct subtrees than the memo holds: it starts over rather than grow
+    for image in ("a", "b", "c"):
+        memo.new_member({"image": image}, fs.UNKNOWN)
+    assert len(memo._known) <= 2
+
+
 @_FAST
 @given(
     objects(SCHEMA),

@@ -47,6 +47,9 @@ class WatchEvent:
 
 Predicate = Callable[[dict[str, Any]], bool]
 Renderer = Callable[[str, WatchEvent], bytes]
+Sink = Callable[[bytes], bool]
+"""Writes a batch of event lines straight to a watcher's client; False when the client has fallen
+too far behind (the watcher is then dropped as overflowed)."""
 
 
 @dataclass(eq=False)
@@ -67,6 +70,10 @@ class Watcher:
     # the future `next_batch` awaits (a bare future and timer: a watcher under a stream of events
     # waits hundreds of times a second, and wait_for would wrap each wait in a task)
     _waiter: asyncio.Future[None] | None = None
+    # set by `WatchCache.stream_to`: events then bypass `next_batch` and go to the sink when the
+    # cache flushes, `_on_pending` telling it this watcher has some
+    sink: Sink | None = None
+    _on_pending: Callable[[Watcher], None] | None = None
 
     def offer(self, ev: WatchEvent) -> None:
         if self.closed or ev.rv <= self.min_rv:
@@ -95,8 +102,20 @@ class Watcher:
             self.close()
             return
         self.pending.append(line)
-        if self._waiter is not None:
+        if self._on_pending is not None:
+            if len(self.pending) == 1:
+                self._on_pending(self)
+        elif self._waiter is not None:
             _resolve(self._waiter)
+
+    def flush(self) -> None:
+        """Hand the pending lines to the sink in one write."""
+        if self.closed or not self.pending or self.sink is None:
+            return
+        batch, self.pending = self.pending, []
+        if not self.sink(b"".join(batch)):
+            self.overflowed = True
+            self.close()
 
     def close(self) -> None:
         self.closed = True
@@ -108,8 +127,10 @@ class Watcher:
         return batch
 
     async def next_batch(self, timeout: float | None) -> list[bytes]:
-        """The pending lines, waiting up to `timeout` seconds for one ([] when none came)."""
-        if not self.pending and not self.closed:
+        """The pending lines, waiting up to `timeout` seconds for one ([] when none came). A
+        streaming watcher's lines go to its sink instead: it only waits for a close or the timeout."""
+        streaming = self.sink is not None
+        if (streaming or not self.pending) and not self.closed:
             loop = asyncio.get_running_loop()
             waiter = self._waiter = loop.create_future()
             timer = loop.call_later(timeout, _resolve, waiter) if timeout is not None else None
@@ -119,6 +140,8 @@ class Watcher:
                 self._waiter = None
                 if timer is not None:
                     timer.cancel()
+        if streaming:
+            return []
         batch, self.pending = self.pending, []
         return batch
 
@@ -136,6 +159,13 @@ class WatchCache:
         self.watchers: dict[str, set[Watcher]] = {}  # watchers without an index, per storage key
         # per storage key: the indexed field, its getter and the watchers per pinned value
         self.indexed: dict[str, tuple[str, Callable[[dict[str, Any]], str], dict[str, set[Watcher]]]] = {}
+        # streaming watchers with pending events, written together at most every flush_interval
+        # seconds: under a stream of events each client gets one write per interval instead of
+        # one per event, and no watcher's task wakes up for it
+        self.flush_interval = 0.01
+        self._unflushed: list[Watcher] = []
+        self._flush_handle: asyncio.Handle | None = None
+        self._last_flush = 0.0
         self.rv = 0  # newest revision applied (reads see it)
         self.published_rv = 0  # newest revision committed and handed to watchers
         # resume from rv > floor is served from history
@@ -225,6 +255,30 @@ class WatchCache:
                 return
             w.index = None
         self.watchers.setdefault(w.storage_key, set()).add(w)
+
+    def stream_to(self, w: Watcher, sink: Sink) -> None:
+        """From now on `w`'s events (pending ones first) are written to `sink` by the cache."""
+        w.sink = sink
+        w._on_pending = self._mark_unflushed
+        if w.pending:
+            self._mark_unflushed(w)
+
+    def _mark_unflushed(self, w: Watcher) -> None:
+        self._unflushed.append(w)
+        if self._flush_handle is None:
+            loop = asyncio.get_running_loop()
+            delay = self._last_flush + self.flush_interval - loop.time()
+            # a lone event goes out at once; under a stream, once per interval
+            self._flush_handle = (
+                loop.call_later(delay, self._flush) if delay > 0 else loop.call_soon(self._flush)
+            )
+
+    def _flush(self) -> None:
+        self._flush_handle = None
+        self._last_flush = asyncio.get_running_loop().time()
+        unflushed, self._unflushed = self._unflushed, []
+        for w in unflushed:
+            w.flush()
 
     def remove_watcher(self, w: Watcher) -> None:
         if w.index is not None:

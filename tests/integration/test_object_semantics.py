@@ -465,3 +465,47 @@ async def test_a_client_that_expects_100_continue_gets_it_before_sending_the_bod
         assert (await asyncio.wait_for(reader.readline(), 10)).startswith(b"HTTP/1.1 201 ")
     finally:
         writer.close()
+
+
+def dechunk(body: bytes) -> bytes:
+    """The payload of an HTTP/1.1 chunked body."""
+    out, pos = b"", 0
+    while True:
+        eol = body.index(b"\r\n", pos)
+        size = int(body[pos:eol], 16)
+        if size == 0:
+            return out
+        out += body[eol + 2 : eol + 2 + size]
+        pos = eol + 2 + size + 2
+
+
+async def test_a_watch_whose_client_stops_reading_is_dropped_with_410(server: APIServer, api: Client) -> None:
+    server.handlers.watch_buffer_limit = 1 << 20
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        writer.write(
+            b"GET /api/v1/namespaces/default/configmaps?watch=1 HTTP/1.1\r\nHost: kruise\r\n"
+            b"Accept: application/json\r\n\r\n"
+        )
+        assert (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)).startswith(b"HTTP/1.1 200 ")
+        # the client reads nothing more while 24 MB of events (kernel buffers hold a few) go out
+        for i in range(48):
+            await api.ok(
+                "POST",
+                "/api/v1/namespaces/default/configmaps",
+                {"metadata": {"name": f"big-{i}"}, "data": {"k": "x" * (500 << 10)}},
+            )
+        body = b""
+        while not body.endswith(b"\r\n0\r\n\r\n"):  # the server ends the response
+            body += await asyncio.wait_for(reader.read(1 << 20), 30)
+    finally:
+        writer.close()
+    lines = [json.loads(line) for line in dechunk(body).splitlines()]
+    added = [e for e in lines if e["type"] == "ADDED"]
+    assert 0 < len(added) < 48
+    assert [e["object"]["metadata"]["name"] for e in added] == [f"big-{i}" for i in range(len(added))]
+    assert lines[-1]["type"] == "ERROR"
+    assert lines[-1]["object"]["code"] == 410 and "too slow" in lines[-1]["object"]["message"]
+    # a client that keeps reading still gets every event
+    status, listed = await api.call("GET", "/api/v1/namespaces/default/configmaps")
+    assert status == 200 and len(listed["items"]) == 48

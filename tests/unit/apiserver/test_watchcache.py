@@ -136,3 +136,45 @@ async def test_next_batch_waits_for_a_push_a_close_or_its_timeout() -> None:
     await asyncio.sleep(0)
     cache.remove_watcher(w)
     assert await asyncio.wait_for(waiting, 5) == [] and w.closed
+
+
+async def test_a_streaming_watcher_gets_its_events_written_together_by_the_cache() -> None:
+    cache = WatchCache()
+    cache.flush_interval = 0.05
+    writes: list[bytes] = []
+    w = Watcher("/pods", None, None)
+    cache.add_watcher(w)
+    cache.record(ev(1, ADDED, "early", {}))  # before streaming starts: written first
+    cache.stream_to(w, lambda data: writes.append(data) or True)
+    cache.record(ev(2, ADDED, "a", {}))
+    cache.record(ev(3, ADDED, "b", {}))
+    assert writes == []  # not during the write itself: at the end of this loop iteration
+    await asyncio.sleep(0)
+    assert [[orjson.loads(x)["object"]["metadata"]["name"] for x in d.splitlines()] for d in writes] == [
+        ["early", "a", "b"]
+    ]
+    # within the interval, events wait for the next flush, then go out in one write
+    cache.record(ev(4, ADDED, "c", {}))
+    cache.record(ev(5, ADDED, "d", {}))
+    await asyncio.sleep(0)
+    assert len(writes) == 1
+    await asyncio.sleep(0.2)
+    assert len(writes) == 2 and writes[1].count(b"\n") == 2
+    # its task is never handed the events: it waits only for a close or its timeout
+    cache.record(ev(6, ADDED, "e", {}))
+    assert await w.next_batch(0.01) == []
+    await asyncio.sleep(0.2)
+    assert len(writes) == 3
+
+
+async def test_a_streaming_watcher_whose_client_stopped_reading_is_dropped() -> None:
+    cache = WatchCache()
+    w = Watcher("/pods", None, None)
+    cache.add_watcher(w)
+    cache.stream_to(w, lambda data: False)  # the sink refuses: the client has too much unread
+    waiting = asyncio.ensure_future(w.next_batch(30))
+    cache.record(ev(1, ADDED, "a", {}))
+    assert await asyncio.wait_for(waiting, 5) == []
+    assert w.closed and w.overflowed
+    cache.record(ev(2, ADDED, "b", {}))
+    assert cache.watcher_count() == 0

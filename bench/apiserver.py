@@ -369,12 +369,16 @@ def sqlite_insert_rate(
 
 
 # ---------------------------------------------------------------------------- watch fan-out
-class EventCounter(asyncio.Protocol):
+class EventCounter(asyncio.BufferedProtocol):
     """One watch on a raw HTTP/1.1 connection, counting events without decoding the stream (the
     client is not what is measured, and on 2 cores it competes with the server for CPU).
 
     Every event line ends in a bare newline (JSON never holds a raw one) and the chunked framing's
-    line ends are CRLF, so events are the newlines not preceded by a carriage return."""
+    line ends are CRLF, so events are the newlines not preceded by a carriage return. Reads land
+    in one buffer shared by the process's watches (each read is counted before the next), so
+    hundreds of MB/s cost no allocation per read."""
+
+    buffer = bytearray(1 << 18)
 
     def __init__(self, expected: int, on_open: Callable[[], None]) -> None:
         self.expected = expected
@@ -389,9 +393,13 @@ class EventCounter(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> bytearray:
+        return self.buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        data, start = self.buffer, 0
         if not self.open:
-            self.head += data
+            self.head += bytes(data[:nbytes])
             end = self.head.find(b"\r\n\r\n")
             if end < 0:
                 return
@@ -399,17 +407,19 @@ class EventCounter(asyncio.Protocol):
             if status != b"200":
                 self._finish(RuntimeError(f"watch failed: {self.head[:300]!r}"))
                 return
-            data, self.head, self.open = self.head[end + 4 :], b"", True
+            start = end + 4 - (len(self.head) - nbytes)  # the body's first byte in this read
+            self.head, self.open = b"", True
             self.on_open()  # headers arrive after the server registered the watch
-        self.nbytes += len(data)
+        self.nbytes += nbytes - start
         # newlines are sparse (one per ~7 KB event): find() skips to each at memchr speed, where
         # count() would walk every byte (and cost this process a whole core at 450 MB/s)
-        find, i = data.find, data.find(b"\n")
+        find, i = data.find, data.find(b"\n", start, nbytes)
         while i >= 0:
-            if (data[i - 1] != 13) if i else not self.last_cr:  # 13: "\r"
+            if (data[i - 1] != 13) if i > start else not self.last_cr:  # 13: "\r"
                 self.events += 1
-            i = find(b"\n", i + 1)
-        self.last_cr = data[-1:] == b"\r"
+            i = find(b"\n", i + 1, nbytes)
+        if nbytes > start:
+            self.last_cr = data[nbytes - 1] == 13
         if self.events >= self.expected:
             self._finish(None)
 

@@ -539,15 +539,35 @@ class _ChunkSink:
         self.limit = limit
         self.last_write = time.monotonic()
 
-    def __call__(self, data: bytes) -> bool:
+    def __call__(self, lines: list[bytes]) -> bool:
         transport = self.transport
         if transport.is_closing():
             return True  # the client left: the watch loop notices and ends
         if transport.get_write_buffer_size() > self.limit:
             return False
-        transport.write(b"".join((b"%x\r\n" % len(data), data, b"\r\n")))
+        transport.write(_framed(lines))
         self.last_write = time.monotonic()
         return True
+
+
+class _LastChunk:
+    """The HTTP chunk of a batch of lines, built once for the watchers flushed one after another
+    with the same line objects (a hundred watchers of one resource: one copy, not a hundred)."""
+
+    def __init__(self) -> None:
+        self.lines: list[bytes] = []
+        self.chunk = b""
+
+    def __call__(self, lines: list[bytes]) -> bytes:
+        last = self.lines
+        if len(lines) != len(last) or any(a is not b for a, b in zip(lines, last, strict=True)):
+            size = sum(map(len, lines))
+            self.chunk = b"".join([b"%x\r\n" % size, *lines, b"\r\n"])
+            self.lines = lines  # kept alive, so the identity test above stays sound
+        return self.chunk
+
+
+_framed = _LastChunk()
 
 
 def _watch_index(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import random
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,8 +39,19 @@ def parse_time(s: str) -> datetime:
     return datetime.strptime(s[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
 
 
+_uid_entropy = memoryview(b"")
+
+
 def new_uid() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID. The randomness is fetched 4 KiB at a time: one getrandom call
+    per 256 objects instead of one each, and no UUID object (together half a create's uid cost)."""
+    global _uid_entropy
+    if not _uid_entropy:
+        _uid_entropy = memoryview(os.urandom(4096))
+    h = _uid_entropy[:16].hex()
+    _uid_entropy = _uid_entropy[16:]
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
 
 
 def generate_name(prefix: str) -> str:

@@ -47,9 +47,10 @@ class WatchEvent:
 
 Predicate = Callable[[dict[str, Any]], bool]
 Renderer = Callable[[str, WatchEvent], bytes]
-Sink = Callable[[bytes], bool]
+Sink = Callable[[list[bytes]], bool]
 """Writes a batch of event lines straight to a watcher's client; False when the client has fallen
-too far behind (the watcher is then dropped as overflowed)."""
+too far behind (the watcher is then dropped as overflowed). Watchers of one stream are flushed one
+after another with batches of the same line objects, which a sink may use to encode a batch once."""
 
 
 @dataclass(eq=False)
@@ -113,7 +114,7 @@ class Watcher:
         if self.closed or not self.pending or self.sink is None:
             return
         batch, self.pending = self.pending, []
-        if not self.sink(b"".join(batch)):
+        if not self.sink(batch):
             self.overflowed = True
             self.close()
 

@@ -145,7 +145,7 @@ async def test_a_streaming_watcher_gets_its_events_written_together_by_the_cache
     w = Watcher("/pods", None, None)
     cache.add_watcher(w)
     cache.record(ev(1, ADDED, "early", {}))  # before streaming starts: written first
-    cache.stream_to(w, lambda data: writes.append(data) or True)
+    cache.stream_to(w, lambda lines: writes.append(b"".join(lines)) or True)
     cache.record(ev(2, ADDED, "a", {}))
     cache.record(ev(3, ADDED, "b", {}))
     assert writes == []  # not during the write itself: at the end of this loop iteration
@@ -171,10 +171,23 @@ async def test_a_streaming_watcher_whose_client_stopped_reading_is_dropped() -> 
     cache = WatchCache()
     w = Watcher("/pods", None, None)
     cache.add_watcher(w)
-    cache.stream_to(w, lambda data: False)  # the sink refuses: the client has too much unread
+    cache.stream_to(w, lambda lines: False)  # the sink refuses: the client has too much unread
     waiting = asyncio.ensure_future(w.next_batch(30))
     cache.record(ev(1, ADDED, "a", {}))
     assert await asyncio.wait_for(waiting, 5) == []
     assert w.closed and w.overflowed
     cache.record(ev(2, ADDED, "b", {}))
     assert cache.watcher_count() == 0
+
+
+def test_a_batch_is_framed_as_one_http_chunk_built_once_for_the_same_lines() -> None:
+    from kruise.apiserver.handlers import _LastChunk
+
+    framed = _LastChunk()
+    a, b = b'{"type":"ADDED"}\n', b'{"type":"DELETED"}\n'
+    chunk = framed([a, b])
+    assert chunk == b"%x\r\n" % (len(a) + len(b)) + a + b + b"\r\n"
+    assert framed([a, b]) is chunk  # the next watcher's batch of the same events
+    assert framed([a]) == b"%x\r\n" % len(a) + a + b"\r\n"
+    equal_not_same = [bytes(bytearray(a)), b]
+    assert framed(equal_not_same) == chunk and framed(equal_not_same) is not chunk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -60,5 +61,20 @@ def test_tls_and_token_authentication(tmp_path: Path) -> None:
         # the written kubeconfig carries the CA and the token, so kubectl just works
         out = server.kubectl("get", "namespaces", "-o", "name")
         assert "namespace/default" in out.stdout
+        # a watch's events are written straight onto the TLS connection
+        auth = {"Authorization": "Bearer s3cret-token"}
+        cms = f"{url}/api/v1/namespaces/default/configmaps"
+        with requests.get(f"{cms}?watch=1", verify=ca, headers=auth, stream=True, timeout=30) as watch:
+            assert watch.status_code == 200
+            for i in range(3):
+                body = {"metadata": {"name": f"tls-{i}"}}
+                assert requests.post(cms, json=body, verify=ca, headers=auth).status_code == 201
+            lines = watch.iter_lines()
+            seen = [json.loads(next(lines)) for _ in range(3)]
+        assert [(e["type"], e["object"]["metadata"]["name"]) for e in seen] == [
+            ("ADDED", "tls-0"),
+            ("ADDED", "tls-1"),
+            ("ADDED", "tls-2"),
+        ]
     finally:
         server.stop()

@@ -294,13 +294,40 @@ def _collect(node: dict[str, Any], prefix: Path, out: FieldSet) -> None:
 # re-encode the whole entry.
 
 
+class IdentityMemo:
+    """Answers about objects that are never modified (stored objects and their parts), kept per
+    object identity: the next write of an object meets the same stored parts again. Holds each
+    object (so an id is never reused while remembered), at most `size` of them."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._known: dict[int, tuple[Any, Any]] = {}
+
+    def get(self, obj: Any, default: Any = None) -> Any:
+        known = self._known.get(id(obj))
+        return known[1] if known is not None and known[0] is obj else default
+
+    def put(self, obj: Any, answer: Any) -> None:
+        if len(self._known) >= self.size:
+            self._known.clear()
+        self._known[id(obj)] = (obj, answer)
+
+
+# whether a stored FieldsV1 trie is canonical (malformed ones raise and are not remembered)
+_CANONICAL = IdentityMemo(16384)
+
+
 def check_fields_v1(fields: Any) -> bool:
     """Validate a FieldsV1 trie as `decode_fields_v1` does (ValueError when it is malformed) and
     tell whether it is canonical: `encode_fields_v1(decode_fields_v1(fields)) == fields`, key
-    order included."""
+    order included. Tries are never modified in place, so the answer is remembered per trie."""
     if not isinstance(fields, dict):
         raise ValueError("FieldsV1 must be a JSON object")
-    return _check(fields, True)
+    known = _CANONICAL.get(fields)
+    if known is None:
+        known = _check(fields, True)
+        _CANONICAL.put(fields, known)
+    return known
 
 
 def _check(node: dict[str, Any], root: bool) -> bool:
@@ -427,18 +454,6 @@ def _with(kids: dict[str, Any], paths: list[Path], depth: int) -> dict[str, Any]
     if added:
         out = {pe: out[pe] for pe in _sorted_pes(out)}
     return out
-
-
-def copy_trie(trie: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of a FieldsV1 trie."""
-    try:
-        return orjson.loads(orjson.dumps(trie))  # type: ignore[no-any-return]
-    except TypeError:  # not representable by orjson (a lone surrogate)
-        return _copy(trie)
-
-
-def _copy(node: dict[str, Any]) -> dict[str, Any]:
-    return {k: _copy(v) if v else {} for k, v in node.items()}
 
 
 # ---- set helpers --------------------------------------------------------------------------
@@ -602,8 +617,10 @@ def _compare(old: Any, new: Any, node: SchemaNode, path: Path, res: Comparison) 
         return
     if old is new or (old == new and _same_json(old, new)):
         # nothing below changed; only the errors a full walk would raise are left to find
-        if _may_hold_keyed_list(node):
+        if _may_hold_keyed_list(node) and _VALID.get(old) is not node:
             _validate(old, node, path)  # in the order a full walk takes: old's
+            if type(old) is dict:
+                _VALID.put(old, node)  # passed: a stored part meets this check again next write
         return
     if _empty(old) and _empty(new):
         granular = False  # empty/null on both sides compares as a leaf, keeping the distinction
@@ -657,6 +674,10 @@ def _all_paths(value: Any, node: SchemaNode, path: Path, out: FieldSet) -> None:
                 out.add(item_path)
     if path:
         out.add(path)
+
+
+# the schema node each (stored, never modified) object last passed `_validate` against
+_VALID = IdentityMemo(16384)
 
 
 def _validate(value: Any, node: SchemaNode, path: Path) -> None:

@@ -32,7 +32,6 @@ from .fieldset import (
     canonical_json,
     check_fields_v1,
     compare,
-    copy_trie,
     created_fields_v1,
     decode_fields_v1,
     encode_fields_v1,
@@ -179,9 +178,9 @@ class _Entry:
             self._fields |= paths
 
     def fields_v1(self) -> dict[str, Any]:
-        """The FieldsV1 encoding, a new object."""
+        """The FieldsV1 encoding: a held trie as it is (tries are shared, never modified)."""
         if self._fields is None:
-            return copy_trie(self._raw)  # type: ignore[arg-type]
+            return self._raw  # type: ignore[return-value]
         return encode_fields_v1(self._fields)
 
 

@@ -670,3 +670,31 @@ def test_item_pe_matches_the_reference(ports: list[dict[str, Any]], named: list[
     for items, node in ((ports, CONTAINER.child("ports")), (named, SCHEMA.child("spec").child("containers"))):
         for item in items:  # in turn, so that True, 1 and 1.0 meet in the memo
             assert outcome(item_pe, item, node) == outcome(ref_item_pe, item, node)
+
+
+def test_an_identity_memo_answers_for_the_same_object_only() -> None:
+    memo = fs.IdentityMemo(2)
+    trie = {"f:spec": {}}
+    memo.put(trie, True)
+    assert memo.get(trie) is True
+    assert memo.get({"f:spec": {}}) is None  # equal, but another object: never assumed
+    for i in range(3):
+        memo.put({"f:x": {str(i): {}}}, False)
+    assert len(memo._known) <= 2  # bounded: it starts over rather than grow
+
+
+def test_a_status_write_keeps_the_other_managers_tries_as_they_are() -> None:
+    schema = schema_for_builtin("", "Pod")
+    pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "a", "image": "x"}]}}
+    pod["metadata"]["managedFields"] = track_update(
+        None, pod, schema, manager="creator", now=NOW, api_version="v1"
+    )
+    created_trie = pod["metadata"]["managedFields"][0]["fieldsV1"]
+    assert fs.check_fields_v1(created_trie) is True
+    updated = {**pod, "status": {"phase": "Running"}}
+    managed = track_update(
+        pod, updated, schema, manager="node", now=NOW, api_version="v1", subresource="status"
+    )
+    assert [e["manager"] for e in managed] == ["creator", "node"]
+    assert managed[0]["fieldsV1"] is created_trie  # shared (tries are never modified), not copied
+    assert managed[1]["fieldsV1"] == {"f:status": {".": {}, "f:phase": {}}}

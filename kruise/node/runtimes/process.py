@@ -57,7 +57,7 @@ class ProcessRuntime(ContainerTable, Runtime):
         self._network = ipaddress.ip_network(pod_cidr)
         self._sandbox_file = data_dir / "sandboxes.json"
         self._sandboxes: dict[str, str] = _read_json(self._sandbox_file) or {}
-        self._containers: dict[str, _Container] = {}
+        self._init_table()
         self._guard = OrphanGuard()
 
     # ------------------------------------------------------------------ recovery
@@ -117,7 +117,7 @@ class ProcessRuntime(ContainerTable, Runtime):
             cid, config.pod_uid, config.name, config.attempt, "created", config.log_path,
             labels=dict(config.labels), env=dict(config.env),
         )  # fmt: skip
-        self._containers[cid] = _Container(info, config)
+        self._add(cid, _Container(info, config))
         return cid
 
     async def start_container(self, container_id: str) -> None:

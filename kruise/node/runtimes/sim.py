@@ -239,7 +239,7 @@ class SimRuntime(ContainerTable, Runtime):
         self._hosts = self._network.hosts()
         self._free: list[str] = []
         self._sandboxes: dict[str, str] = {}
-        self._containers: dict[str, _Container] = {}
+        self._init_table()
 
     # ------------------------------------------------------------------ pod view
     def _pod(self, pod_uid: str) -> Obj:
@@ -320,7 +320,7 @@ class SimRuntime(ContainerTable, Runtime):
             cid, config.pod_uid, config.name, config.attempt, "created", config.log_path,
             labels=dict(config.labels), env=dict(config.env),
         )  # fmt: skip
-        self._containers[cid] = _Container(info, config)
+        self._add(cid, _Container(info, config))
         return cid
 
     async def start_container(self, container_id: str) -> None:

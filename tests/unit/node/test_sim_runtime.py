@@ -127,8 +127,11 @@ async def test_lifecycle_probes_and_injection(tmp_path: Path) -> None:
     await rt.stop_container(c1, 5)
     assert await rt.wait_container(c1) == SIGTERM_EXIT
     assert {c.id for c in rt.list_containers()} == {c1, c2}
+    assert [c.id for c in rt.list_containers("u1")] == [c1]
     await rt.remove_container(c1)
     assert rt.list_containers("u1") == []
+    assert [c.id for c in rt.list_containers("u2")] == [c2]
+    assert [c.id for c in rt.list_containers()] == [c2]
     await rt.stop_sandbox("u1")
     await rt.close()
 

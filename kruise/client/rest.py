@@ -1,6 +1,7 @@
 """Async REST client for the Kubernetes API: verbs, watch streams, typed errors, retries, rate limit.
 
-One aiohttp session per Client; bodies are orjson. Objects are plain dicts, as the server sends them.
+Request/response calls go through a lean keep-alive HTTP/1.1 pool (http1.py); watch streams through
+an aiohttp session. Bodies are orjson. Objects are plain dicts, as the server sends them.
 Retries: a request that never reached the server (connection refused) is always retried; one that
 may have been processed is retried only when repeating it is harmless (GET, PUT, DELETE, and PATCH
 other than JSON patch). 429 is retried for every verb, because the server rejected it unprocessed.
@@ -13,9 +14,10 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 import orjson
@@ -23,6 +25,7 @@ import orjson
 from ..api import heap
 from .config import ClientConfig, load_config
 from .errors import ApiError, Gone, TransportError, from_response, from_status
+from .http1 import ConnectFailed, ConnectionBroken, ConnectionPool, Response, TlsFailed
 from .resources import Resource
 
 log = logging.getLogger("kruise.client")
@@ -37,6 +40,15 @@ PATCH_CONTENT_TYPES: dict[str, str] = {
 }
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _TOKEN_TTL = 30.0  # seconds a provided token is reused before asking the provider again
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%?"  # what may stand in a path (and a query a caller put there)
+T = TypeVar("T")
+
+
+class _HttpError(Exception):
+    """An error answer (4xx/5xx) inside the retry loop, its body already read."""
+
+    def __init__(self, status: int, payload: bytes, retry_after: str | None) -> None:
+        self.status, self.payload, self.retry_after = status, payload, retry_after
 
 
 def backoff(attempt: int, base: float = 0.1, cap: float = 5.0) -> float:
@@ -88,10 +100,19 @@ class Client:
     ) -> None:
         self.config = config
         self.retry = retry or RetryPolicy()
-        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10.0))
+        self._total_timeout = timeout
+        self._connect_timeout = min(timeout, 10.0)
         self._max_connections = max_connections
         self._bucket = TokenBucket(config.qps, config.burst) if config.qps else None
         self._session: aiohttp.ClientSession | None = None
+        self._pool: ConnectionPool | None = None
+        url = urlsplit(config.server)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"the server must be an http(s) URL, got {config.server!r}")
+        self._base_path = url.path.rstrip("/")
+        default_port = 443 if url.scheme == "https" else 80
+        self._address = (url.hostname, url.port or default_port)
+        self._host_header = url.netloc.rpartition("@")[2]
         self._token: str | None = config.token
         self._token_at = float("-inf")
         self._token_lock = asyncio.Lock()
@@ -101,16 +122,29 @@ class Client:
         return cls(load_config(kubeconfig, context))
 
     async def __aenter__(self) -> Client:
-        self._ensure_session()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
     async def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    def _ensure_pool(self) -> ConnectionPool:
+        if self._pool is None:
+            self._pool = ConnectionPool(
+                *self._address,
+                ssl_context=self.config.ssl_context(),
+                server_hostname=self.config.tls_server_name,
+                limit=self._max_connections,
+                connect_timeout=self._connect_timeout,
+            )
+        return self._pool
 
     def _ensure_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -271,13 +305,7 @@ class Client:
             allowWatchBookmarks="true" if allow_bookmarks else None,
             timeoutSeconds=timeout_seconds,
         )
-        # No total deadline; a silent socket is dead after the server's own timeout plus slack.
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=self._timeout.connect,
-            sock_read=timeout_seconds + 30 if timeout_seconds else None,
-        )
-        resp = await self._send("GET", res.path(namespace), params=params, idempotent=True, timeout=timeout)
+        resp = await self._open_stream(res.path(namespace), params, timeout_seconds)
         try:
             async for lines in _line_batches(resp):
                 batch: list[tuple[str, Obj]] = []
@@ -421,17 +449,12 @@ class Client:
             method == "PATCH" and content_type != PATCH_CONTENT_TYPES["json"]
         )
         data, ctype = _encode(body, content_type)
-        resp = await self._send(
-            method, path, params=dict(params or {}), body=data, content_type=ctype, accept=accept,
-            idempotent=idempotent,
-        )  # fmt: skip
-        try:
-            raw = await resp.read()
-        finally:
-            resp.release()
-        if "json" in (resp.content_type or "") and raw:
-            return _loads(raw)
-        return raw.decode("utf-8", "replace")
+        resp = await self._call(
+            method, path, params=params, body=data, content_type=ctype, accept=accept, idempotent=idempotent
+        )
+        if "json" in resp.content_type and resp.body:
+            return _loads(resp.body)
+        return resp.body.decode("utf-8", "replace")
 
     async def _json(
         self,
@@ -445,7 +468,7 @@ class Client:
         for_cache: bool = False,
     ) -> Obj:
         data, ctype = _encode(body, content_type)
-        resp = await self._send(
+        resp = await self._call(
             method,
             path,
             params=params,
@@ -453,11 +476,7 @@ class Client:
             content_type=ctype,
             idempotent=method in _IDEMPOTENT if idempotent is None else idempotent,
         )
-        try:
-            raw = await resp.read()
-        finally:
-            resp.release()
-        out = _loads(raw, for_cache) if raw else {}
+        out = _loads(resp.body, for_cache) if resp.body else {}
         if not isinstance(out, dict):
             raise ApiError(resp.status, "", f"expected a JSON object from {method} {path}")
         return out
@@ -476,21 +495,89 @@ class Client:
                 self._token_at = time.monotonic()
         return self._token
 
-    async def _send(
+    async def _call(
         self,
         method: str,
         path: str,
         *,
-        params: dict[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
         body: bytes | None = None,
         content_type: str | None = None,
         accept: str = "application/json",
         idempotent: bool,
-        timeout: aiohttp.ClientTimeout | None = None,
+    ) -> Response:
+        """A complete 2xx/3xx answer, or a typed error after retries."""
+        pool = self._ensure_pool()
+        target = self._base_path + quote(path, safe=_PATH_SAFE)
+        if params:
+            query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in params.items())
+            target += ("&" if "?" in target else "?") + query
+        start = (
+            f"{method} {target} HTTP/1.1\r\nHost: {self._host_header}\r\n"
+            f"User-Agent: {self.config.user_agent}\r\n"
+        )
+        if body is not None or method in ("POST", "PUT", "PATCH"):
+            start += f"Content-Length: {len(body or b'')}\r\n"
+
+        async def once(headers: dict[str, str]) -> Response:
+            head = start + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+            data = head.encode("latin-1") + body if body else head.encode("latin-1")
+            resp = await pool.request(data, timeout=self._total_timeout, head_only=method == "HEAD")
+            if resp.status >= 400:
+                raise _HttpError(resp.status, resp.body, resp.headers.get("retry-after"))
+            return resp
+
+        return await self._retrying(method, path, accept, content_type, idempotent, once)
+
+    async def _open_stream(
+        self, path: str, params: dict[str, str], timeout_seconds: int | None
     ) -> aiohttp.ClientResponse:
-        """An open 2xx/3xx response (the caller releases it), or a typed error after retries."""
+        """An open 2xx watch response (the caller closes it), or a typed error after retries."""
         session = self._ensure_session()
         url = self.config.server + path
+        # No total deadline; a silent socket is dead after the server's own timeout plus slack.
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=self._connect_timeout,
+            sock_read=timeout_seconds + 30 if timeout_seconds else None,
+        )
+
+        async def once(headers: dict[str, str]) -> aiohttp.ClientResponse:
+            try:
+                resp = await session.get(
+                    url, params=params, headers=headers, timeout=timeout,
+                    server_hostname=self.config.tls_server_name,
+                )  # fmt: skip
+            except aiohttp.ClientSSLError as e:
+                raise TlsFailed(str(e)) from e
+            except aiohttp.ClientConnectorError as e:
+                raise ConnectFailed(str(e)) from e
+            except aiohttp.ClientError as e:
+                raise ConnectionBroken(repr(e)) from e
+            if resp.status < 400:
+                return resp
+            try:
+                payload = await resp.read()
+            except (aiohttp.ClientError, TimeoutError):
+                payload = b""
+            finally:
+                resp.release()
+            raise _HttpError(resp.status, payload, resp.headers.get("Retry-After"))
+
+        return await self._retrying("GET", path, "application/json", None, True, once)
+
+    async def _retrying(
+        self,
+        method: str,
+        path: str,
+        accept: str,
+        content_type: str | None,
+        idempotent: bool,
+        once: Callable[[dict[str, str]], Awaitable[T]],
+    ) -> T:
+        """Run `once` with fresh headers until it answers or the retry policy gives up: a request
+        that never left is always repeated, one that may have been processed only if idempotent,
+        429 always (the server refused it unprocessed)."""
         attempt = 0
         while True:
             if self._bucket is not None:
@@ -503,39 +590,23 @@ class Client:
                 headers["Authorization"] = f"Bearer {token}"
             delay: float | None
             try:
-                resp = await session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=body,
-                    headers=headers,
-                    timeout=timeout or self._timeout,
-                    server_hostname=self.config.tls_server_name,
-                )
-            except aiohttp.ClientSSLError as e:
+                return await once(headers)
+            except TlsFailed as e:
                 raise TransportError(f"{method} {path}: TLS: {e}") from e
-            except aiohttp.ClientConnectorError as e:  # nothing was sent: always safe to repeat
+            except ConnectFailed as e:  # nothing was sent: always safe to repeat
                 failure: Exception = TransportError(f"{method} {path}: {e}")
-                delay = backoff(attempt, self.retry.base, self.retry.cap)
                 cause: BaseException = e
-            except (aiohttp.ClientError, TimeoutError) as e:
+                delay = backoff(attempt, self.retry.base, self.retry.cap)
+            except (ConnectionBroken, TimeoutError) as e:
                 failure, cause = TransportError(f"{method} {path}: {e!r}"), e
                 delay = backoff(attempt, self.retry.base, self.retry.cap) if idempotent else None
-            else:
-                if resp.status < 400:
-                    return resp
-                try:
-                    payload = await resp.read()
-                except (aiohttp.ClientError, TimeoutError):
-                    payload = b""
-                finally:
-                    resp.release()
-                failure = cause = from_response(resp.status, payload)
+            except _HttpError as e:
+                failure = cause = from_response(e.status, e.payload)
                 delay = None
-                if resp.status == 401:
+                if e.status == 401:
                     self._token_at = float("-inf")  # a provider's token may have been rotated: ask again
-                if resp.status == 429 or (resp.status >= 500 and idempotent):
-                    delay = _retry_after(resp.headers.get("Retry-After")) or failure.retry_after
+                if e.status == 429 or (e.status >= 500 and idempotent):
+                    delay = _retry_after(e.retry_after) or failure.retry_after
                     delay = min(delay, self.retry.max_retry_after) if delay else None
                     delay = delay or backoff(attempt, self.retry.base, self.retry.cap)
             if delay is None or attempt >= self.retry.max_retries:

@@ -1,8 +1,9 @@
 """Benchmark of the embedded API server: creates, fixed-rate latency, LIST, watch fan-out, raw SQLite.
 
 Starts `kruise apiserver` as its own process in a temporary directory, drives it over real HTTP on
-loopback (aiohttp for requests, raw connections for the watchers), stops it, and prints a markdown
-results table:
+loopback (kruise.client's lean HTTP/1.1 pool for creates, aiohttp for the rest, raw connections
+for the watchers: the load generator shares the 2 cores with the server, so it must be cheap),
+stops it, and prints a markdown results table:
 
     .venv/bin/python bench/apiserver.py            # full run (a few minutes)
     .venv/bin/python bench/apiserver.py --quick    # reduced counts (< 60 s)
@@ -38,6 +39,8 @@ from typing import Any
 
 import aiohttp
 import orjson
+
+from kruise.client.http1 import ConnectionPool
 
 REPO = Path(__file__).resolve().parents[1]
 NAMESPACE = "bench"
@@ -198,11 +201,17 @@ def client_session(limit: int) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None))
 
 
-async def create_pod(session: aiohttp.ClientSession, url: str, body: bytes) -> None:
-    async with session.post(url + PODS, data=body, headers=JSON) as resp:
-        payload = await resp.read()
-        if resp.status != 201:
-            raise RuntimeError(f"create failed: {resp.status} {payload[:300]!r}")
+def create_pool(url: str, limit: int) -> ConnectionPool:
+    host, _, port = url.removeprefix("http://").partition(":")
+    return ConnectionPool(host, int(port), limit=limit)
+
+
+async def create_pod(pool: ConnectionPool, body: bytes) -> None:
+    head = f"POST {PODS} HTTP/1.1\r\nHost: {pool.host}:{pool.port}\r\nContent-Type: application/json\r\n"
+    head += f"Accept: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    resp = await pool.request(head.encode() + body, timeout=None)
+    if resp.status != 201:
+        raise RuntimeError(f"create failed: {resp.status} {resp.body[:300]!r}")
 
 
 async def ensure_namespace(url: str) -> None:
@@ -221,14 +230,17 @@ async def create_closed_loop(url: str, bodies: list[bytes], concurrency: int) ->
     """Create every body with `concurrency` clients each waiting for its last answer; returns seconds."""
     it: Iterator[bytes] = iter(bodies)
 
-    async def worker(session: aiohttp.ClientSession) -> None:
+    async def worker(pool: ConnectionPool) -> None:
         for body in it:
-            await create_pod(session, url, body)
+            await create_pod(pool, body)
 
-    async with client_session(concurrency) as session:
+    pool = create_pool(url, concurrency)
+    try:
         start = time.perf_counter()
-        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        await asyncio.gather(*(worker(pool) for _ in range(concurrency)))
         return time.perf_counter() - start
+    finally:
+        pool.close()
 
 
 # ---------------------------------------------------------------------------- scenarios
@@ -264,11 +276,12 @@ async def bench_fixed_rate(url: str, rate: float, seconds: float, prefix: str) -
     bodies = pod_bodies(prefix, count)
     latencies: list[float] = []
 
-    async def one(session: aiohttp.ClientSession, body: bytes, scheduled: float) -> None:
-        await create_pod(session, url, body)
+    async def one(pool: ConnectionPool, body: bytes, scheduled: float) -> None:
+        await create_pod(pool, body)
         latencies.append(time.perf_counter() - scheduled)
 
-    async with client_session(256) as session:
+    pool = create_pool(url, 256)
+    try:
         tasks = []
         start = time.perf_counter()
         for i, body in enumerate(bodies):
@@ -276,9 +289,11 @@ async def bench_fixed_rate(url: str, rate: float, seconds: float, prefix: str) -
             delay = scheduled - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(session, body, scheduled)))
+            tasks.append(asyncio.create_task(one(pool, body, scheduled)))
         await asyncio.gather(*tasks)
         achieved = count / (time.perf_counter() - start)
+    finally:
+        pool.close()
     return {
         "offered_per_s": rate,
         "achieved_per_s": achieved,

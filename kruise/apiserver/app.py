@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
 from ..api import heap
 from . import codec, discovery, errors
 from .admission import WebhookAdmission, request_scope, set_user, unique_warnings, warning_header
@@ -21,6 +19,7 @@ from .conversion import Converter
 from .crd_cleanup import CRD_KEY, CRDCleanup
 from .crud import Resources, WriteOptions
 from .handlers import ResourceHandlers
+from .httpserver import AnyResponse, HttpServer, Request, RequestError, Response, text_response
 from .paths import parse_resource_path
 from .registry import Registry
 from .storage import DELETED
@@ -62,7 +61,7 @@ class APIServer:
         self.crd_cleanup = CRDCleanup(self.resources)
         self._checkpointer = Checkpointer(self.store.log.path)
         self._tasks: list[asyncio.Task[Any]] = []
-        self._runner: web.ServerRunner | None = None
+        self._http: HttpServer | None = None
         self.port = config.port
         for e in self.store.list(CRD_KEY):
             self.registry.set_crd(e.obj)
@@ -87,19 +86,16 @@ class APIServer:
                 )
 
     # ------------------------------------------------------------------ http
-    async def serve(self, request: web.BaseRequest) -> web.StreamResponse:
-        """Every request, on aiohttp's low-level server (no router or middleware chain: this is
-        the whole chain): authentication, routing, errors as Status objects, and admission
-        webhooks' warnings as `Warning: 299 - "..."` headers, on errors too."""
+    async def serve(self, request: Request) -> AnyResponse:
+        """Every request (this is the whole chain): authentication, routing, errors as Status
+        objects, and admission webhooks' warnings as `Warning: 299 - "..."` headers, on errors too."""
         with request_scope() as warnings:
             try:
-                if request.headers.get("Expect", "").lower() == "100-continue":
-                    await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 self._authenticate(request)
                 resp = await self._route(request)
             except errors.APIError as e:
                 resp = codec.status_response(e)
-            except (web.HTTPException, ConnectionResetError, asyncio.CancelledError):
+            except (ConnectionResetError, asyncio.CancelledError):
                 raise
             except Exception:
                 log.exception("event=internal_error method=%s path=%s", request.method, request.path)
@@ -109,7 +105,7 @@ class APIServer:
                     resp.headers.add("Warning", warning_header(text))
             return resp
 
-    def _authenticate(self, request: web.BaseRequest) -> None:
+    def _authenticate(self, request: Request) -> None:
         user = "system:admin"  # loopback without tokens: everyone is the administrator
         if self.config.tokens and request.path not in _UNAUTHENTICATED_PATHS:
             header = request.headers.get("Authorization", "")
@@ -120,7 +116,7 @@ class APIServer:
             user = matched[0]
         set_user({"username": user, "groups": ["system:masters", "system:authenticated"]})
 
-    async def _route(self, request: web.BaseRequest) -> web.StreamResponse:
+    async def _route(self, request: Request) -> AnyResponse:
         path = request.path.rstrip("/") or "/"
         target = parse_resource_path(path)
         if target is not None:
@@ -129,19 +125,19 @@ class APIServer:
             raise errors.method_not_allowed()
         return self._non_resource(request, path)
 
-    def _non_resource(self, request: web.BaseRequest, path: str) -> web.StreamResponse:
+    def _non_resource(self, request: Request, path: str) -> AnyResponse:
         if path == "/version":
             return codec.json_response(discovery.KUBE_VERSION)
         if path in ("/healthz", "/livez", "/readyz"):
-            return web.Response(text="ok")
+            return text_response("ok")
         if path == "/api":
             return codec.json_response(discovery.api_versions(f"{self.config.host}:{self.port}"))
         if path == "/apis":
             return codec.json_response(discovery.group_list(self.registry))
         if path == "/openapi/v2":
             if "protobuf" in request.headers.get("Accept", ""):
-                return web.Response(
-                    body=discovery.openapi_v2_protobuf(),
+                return Response(
+                    discovery.openapi_v2_protobuf(),
                     content_type="application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
                 )
             return codec.json_response(discovery.openapi_v2_json())
@@ -168,21 +164,8 @@ class APIServer:
     async def start(self) -> None:
         await self.admission.start()
         await self._bootstrap()
-        self._runner = web.ServerRunner(web.Server(self.serve, access_log=None), handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(
-            self._runner,
-            self.config.host,
-            self.config.port,
-            ssl_context=self._ssl_context(),
-            reuse_address=True,
-            backlog=1024,
-        )
-        await site.start()
-        if self.config.port == 0:
-            server = site._server
-            assert server is not None
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._http = HttpServer(self.serve, _unreadable_request, codec.MAX_BODY)
+        self.port = await self._http.start(self.config.host, self.config.port, self._ssl_context())
         self._tasks.append(asyncio.create_task(self.crd_cleanup.run()))
         self._tasks.append(asyncio.create_task(self._compactor()))
         self._tasks.append(asyncio.create_task(self._checkpointer.keep_running()))
@@ -217,7 +200,18 @@ class APIServer:
         await self._checkpointer.close()
         for w in [w for s in self.store.cache.watchers.values() for w in s]:
             w.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._http is not None:
+            await self._http.close()
         await self.admission.close()
         self.store.close()
+
+
+def _unreadable_request(e: RequestError) -> Response:
+    """The Status for a request the HTTP layer could not read (the connection closes after it)."""
+    if e.status == 413:
+        err = errors.too_large(codec.MAX_BODY)
+    elif e.status == 500:
+        err = errors.APIError(500, "InternalError", str(e))
+    else:
+        err = errors.APIError(e.status, "BadRequest", str(e))
+    return codec.status_response(err)

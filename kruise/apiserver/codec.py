@@ -6,9 +6,9 @@ from typing import Any
 
 import orjson
 import yaml
-from aiohttp import web
 
 from . import errors
+from .httpserver import Request, Response
 from .protobuf import ProtobufError, decode_object
 
 PROTOBUF = "application/vnd.kubernetes.protobuf"
@@ -62,25 +62,19 @@ def decode_body(raw: bytes, content_type: str | None) -> Any:
     raise errors.unsupported_media_type(mt)
 
 
-async def read_body(request: web.BaseRequest) -> bytes:
-    if request.content_length is not None and request.content_length > MAX_BODY:
+async def read_body(request: Request) -> bytes:
+    """The request's body; the HTTP layer already refused bodies over MAX_BODY while reading."""
+    if len(request.body) > MAX_BODY:
         raise errors.too_large(MAX_BODY)
-    chunks = []
-    size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise errors.too_large(MAX_BODY)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return request.body
 
 
-def json_response(body: Any, status: int = 200) -> web.Response:
+def json_response(body: Any, status: int = 200) -> Response:
     raw = body if isinstance(body, bytes) else orjson.dumps(body)
-    return web.Response(body=raw, status=status, content_type="application/json")
+    return Response(raw, status, "application/json")
 
 
-def status_response(err: errors.APIError) -> web.Response:
+def status_response(err: errors.APIError) -> Response:
     resp = json_response(err.status(), err.code)
     for k, v in err.headers.items():
         resp.headers[k] = v
@@ -94,7 +88,7 @@ def success_status(details: dict[str, Any] | None = None) -> dict[str, Any]:
     return out
 
 
-def field_manager(request: web.BaseRequest) -> str:
+def field_manager(request: Request) -> str:
     manager = request.query.get("fieldManager")
     if manager:
         return manager

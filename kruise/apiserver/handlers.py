@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from aiohttp import web
 
 from kruise.api.selectors import SelectorError, parse_field_selector, parse_label_selector
 
@@ -21,6 +20,7 @@ from . import codec, errors, subresources, tableview
 from .conversion import uses_webhook
 from .crud import APPLY_PATCH, PATCH_TYPES, DeleteOptions, Resources, WriteOptions
 from .fieldselect import field_getter, supported_fields, watch_index
+from .httpserver import Request, Response, StreamResponse
 from .paths import Target
 from .registry import ResourceInfo
 from .storage import ADDED
@@ -37,7 +37,7 @@ _WATCH_COALESCE = 0.01
 WATCH_BUFFER_LIMIT = 64 << 20
 
 
-def _dry_run(request: web.BaseRequest) -> bool:
+def _dry_run(request: Request) -> bool:
     values = request.query.getall("dryRun", [])
     for v in values:
         if v != "All":
@@ -54,7 +54,7 @@ class ResourceHandlers:
         self.watch_buffer_limit = WATCH_BUFFER_LIMIT
 
     # ------------------------------------------------------------------ dispatch
-    async def handle(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
+    async def handle(self, request: Request, target: Target) -> StreamResponse:
         info = self.registry.get(target.group, target.version, target.resource)
         if info is None or (target.namespace is not None and not info.namespaced):
             raise errors.APIError(404, "NotFound", "the server could not find the requested resource")
@@ -93,12 +93,12 @@ class ResourceHandlers:
     # ------------------------------------------------------------------ responses
     def respond_object(
         self,
-        request: web.BaseRequest,
+        request: Request,
         info: ResourceInfo,
         obj: Obj,
         status: int = 200,
         raw: bytes | None = None,
-    ) -> web.Response:
+    ) -> Response:
         view = tableview.wanted_view(request.headers.get("Accept"))
         if view is None:
             if raw is None:
@@ -121,7 +121,7 @@ class ResourceHandlers:
         return entry.raw if entry is not None and entry.obj is obj else None
 
     # ------------------------------------------------------------------ read
-    def _filters(self, request: web.BaseRequest, info: ResourceInfo) -> Callable[[Obj], bool] | None:
+    def _filters(self, request: Request, info: ResourceInfo) -> Callable[[Obj], bool] | None:
         checks: list[Callable[[Obj], bool]] = []
         label_text = request.query.get("labelSelector", "")
         if label_text:
@@ -148,9 +148,7 @@ class ResourceHandlers:
             return checks[0]
         return lambda o: all(c(o) for c in checks)
 
-    async def list(
-        self, request: web.BaseRequest, info: ResourceInfo, namespace: str | None
-    ) -> web.StreamResponse:
+    async def list(self, request: Request, info: ResourceInfo, namespace: str | None) -> StreamResponse:
         q = request.query
         rv_param = q.get("resourceVersion", "")
         match = q.get("resourceVersionMatch", "")
@@ -203,8 +201,8 @@ class ResourceHandlers:
         return await self._list_response(request, info, entries, list_meta)
 
     async def _list_response(
-        self, request: web.BaseRequest, info: ResourceInfo, entries: list[Entry], list_meta: Obj
-    ) -> web.StreamResponse:
+        self, request: Request, info: ResourceInfo, entries: list[Entry], list_meta: Obj
+    ) -> StreamResponse:
         view = tableview.wanted_view(request.headers.get("Accept"))
         if _converts(info, view):
             entries = await self._converted(info, entries)
@@ -240,10 +238,10 @@ class ResourceHandlers:
         return await self._stream_list(request, info, head, entries)
 
     async def _stream_list(
-        self, request: web.BaseRequest, info: ResourceInfo, head: bytes, entries: list[Entry]
-    ) -> web.StreamResponse:
+        self, request: Request, info: ResourceInfo, head: bytes, entries: list[Entry]
+    ) -> StreamResponse:
         """Large lists go out in ~64 KB chunks: no single copy of the whole body, first byte at once."""
-        resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+        resp = StreamResponse(headers={"Content-Type": "application/json"})
         resp.enable_chunked_encoding()
         await resp.prepare(request)
         chunk: list[bytes] = [head]
@@ -279,11 +277,11 @@ class ResourceHandlers:
     # ------------------------------------------------------------------ watch
     async def watch(
         self,
-        request: web.BaseRequest,
+        request: Request,
         info: ResourceInfo,
         namespace: str | None,
         only_name: str | None = None,
-    ) -> web.StreamResponse:
+    ) -> StreamResponse:
         q = request.query
         predicate = self._filters(request, info)
         if only_name is not None:
@@ -325,7 +323,7 @@ class ResourceHandlers:
                 error_line = b'{"type":"ERROR","object":' + orjson.dumps(status) + b"}\n"
         if error_line is None:
             cache.add_watcher(watcher)
-        resp = web.StreamResponse(
+        resp = StreamResponse(
             status=200, headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
         )
         await resp.prepare(request)
@@ -406,7 +404,7 @@ class ResourceHandlers:
         return b'{"type":"BOOKMARK","object":' + orjson.dumps(obj) + b"}\n"
 
     def _renderer(
-        self, info: ResourceInfo, view: tuple[str, str] | None, request: web.BaseRequest
+        self, info: ResourceInfo, view: tuple[str, str] | None, request: Request
     ) -> Callable[[str, WatchEvent], bytes] | None:
         if view is None:
             if info.is_custom:
@@ -434,7 +432,7 @@ class ResourceHandlers:
         return lambda t, ev: _line(t, orjson.dumps(tableview.partial_metadata(ev.obj, version)))
 
     # ------------------------------------------------------------------ write
-    def _write_options(self, request: web.BaseRequest, subresource: str = "") -> WriteOptions:
+    def _write_options(self, request: Request, subresource: str = "") -> WriteOptions:
         return WriteOptions(
             manager=codec.field_manager(request),
             dry_run=_dry_run(request),
@@ -442,21 +440,21 @@ class ResourceHandlers:
             force=_is_true(request.query.get("force")),
         )
 
-    async def create(self, request: web.BaseRequest, info: ResourceInfo, namespace: str) -> web.Response:
+    async def create(self, request: Request, info: ResourceInfo, namespace: str) -> Response:
         body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
         obj = await self.resources.create(info, namespace, body, self._write_options(request))
         return self.respond_object(request, info, await self._served(info, obj), 201)
 
     async def update(
-        self, request: web.BaseRequest, info: ResourceInfo, namespace: str, name: str, subresource: str = ""
-    ) -> web.Response:
+        self, request: Request, info: ResourceInfo, namespace: str, name: str, subresource: str = ""
+    ) -> Response:
         body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
         obj = await self.resources.update(
             info, namespace, name, body, self._write_options(request, subresource)
         )
         return self.respond_object(request, info, await self._served(info, obj))
 
-    async def read_patch(self, request: web.BaseRequest) -> tuple[str, Any]:
+    async def read_patch(self, request: Request) -> tuple[str, Any]:
         content_type = codec.media_type(request.headers.get("Content-Type"))
         if content_type not in PATCH_TYPES:
             raise errors.unsupported_media_type(content_type)
@@ -467,15 +465,15 @@ class ResourceHandlers:
         return content_type, body
 
     async def patch(
-        self, request: web.BaseRequest, info: ResourceInfo, namespace: str, name: str, subresource: str = ""
-    ) -> web.Response:
+        self, request: Request, info: ResourceInfo, namespace: str, name: str, subresource: str = ""
+    ) -> Response:
         content_type, body = await self.read_patch(request)
         obj, created = await self.resources.patch(
             info, namespace, name, content_type, body, self._write_options(request, subresource)
         )
         return self.respond_object(request, info, await self._served(info, obj), 201 if created else 200)
 
-    async def _delete_options(self, request: web.BaseRequest) -> DeleteOptions:
+    async def _delete_options(self, request: Request) -> DeleteOptions:
         raw = await codec.read_body(request)
         body = codec.decode_json(raw) if raw.strip() else None
         if body is not None and not isinstance(body, dict):
@@ -487,9 +485,7 @@ class ResourceHandlers:
             _dry_run(request),
         )
 
-    async def delete(
-        self, request: web.BaseRequest, info: ResourceInfo, namespace: str, name: str
-    ) -> web.Response:
+    async def delete(self, request: Request, info: ResourceInfo, namespace: str, name: str) -> Response:
         options = await self._delete_options(request)
         if info.storage_key == "/namespaces" and name in ("default", "kube-system", "kube-public"):
             raise errors.forbidden_error("namespaces", name, "this namespace may not be deleted")
@@ -497,8 +493,8 @@ class ResourceHandlers:
         return self.respond_object(request, info, await self._served(info, obj))
 
     async def delete_collection(
-        self, request: web.BaseRequest, info: ResourceInfo, namespace: str | None
-    ) -> web.Response:
+        self, request: Request, info: ResourceInfo, namespace: str | None
+    ) -> Response:
         options = await self._delete_options(request)
         predicate = self._filters(request, info)
         deleted = []
@@ -570,9 +566,7 @@ class _LastChunk:
 _framed = _LastChunk()
 
 
-def _watch_index(
-    request: web.BaseRequest, info: ResourceInfo
-) -> tuple[str, str, Callable[[Obj], str]] | None:
+def _watch_index(request: Request, info: ResourceInfo) -> tuple[str, str, Callable[[Obj], str]] | None:
     """The watch cache index a watch can use: its field selector pins the indexed field to a value
     (the selector was validated by `_filters`; the predicate still checks every requirement)."""
     index = watch_index(info.group, info.resource)

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import aiohttp
-from aiohttp import web
 
 from . import errors
+from .httpserver import Request, StreamResponse
 from .registry import ResourceInfo
 
 if TYPE_CHECKING:
@@ -91,8 +91,8 @@ def _node_endpoint(node: Obj) -> tuple[str, int]:
 
 
 async def serve(
-    h: ResourceHandlers, request: web.BaseRequest, info: ResourceInfo, namespace: str, name: str
-) -> web.StreamResponse:
+    h: ResourceHandlers, request: Request, info: ResourceInfo, namespace: str, name: str
+) -> StreamResponse:
     q = request.query
     for key in _INT_PARAMS:
         if q.get(key) and not q[key].lstrip("-").isdigit():
@@ -115,7 +115,7 @@ async def serve(
     url = f"http://{ip}:{port}/containerLogs/{path}"
     follow = params.get("follow", "").lower() == "true"
     timeout = aiohttp.ClientTimeout(total=None if follow else 60, connect=10)
-    resp: web.StreamResponse | None = None
+    resp: StreamResponse | None = None
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout) as session,
@@ -123,7 +123,7 @@ async def serve(
         ):
             if upstream.status != 200:
                 raise _node_error(upstream.status, (await upstream.text()).strip())
-            resp = web.StreamResponse(headers={"Content-Type": "text/plain"})
+            resp = StreamResponse(headers={"Content-Type": "text/plain"})
             await resp.prepare(request)
             async for chunk in upstream.content.iter_any():
                 await resp.write(chunk)

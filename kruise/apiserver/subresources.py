@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
 from kruise.api.selectors import label_selector_from_dict
 
 from . import codec, errors, podlogs
 from .crud import APPLY_PATCH, AdmissionRequest, DeleteOptions, WriteOptions
+from .httpserver import Request, Response, StreamResponse
 from .meta import clone, now, rfc3339
 from .patch import PatchError, apply_json_patch, apply_merge_patch
 from .registry import ResourceInfo
@@ -27,8 +26,8 @@ _BUILTIN_SCALE = {  # storage key -> (spec path, status path)
 
 
 async def handle(
-    h: ResourceHandlers, request: web.BaseRequest, info: ResourceInfo, namespace: str, name: str, sub: str
-) -> web.StreamResponse:
+    h: ResourceHandlers, request: Request, info: ResourceInfo, namespace: str, name: str, sub: str
+) -> StreamResponse:
     method = request.method
     if sub == "status":
         if method == "GET":
@@ -112,8 +111,8 @@ def _scale_of(info: ResourceInfo, obj: Obj) -> Obj:
 
 
 async def _scale(
-    h: ResourceHandlers, request: web.BaseRequest, info: ResourceInfo, namespace: str, name: str
-) -> web.Response:
+    h: ResourceHandlers, request: Request, info: ResourceInfo, namespace: str, name: str
+) -> Response:
     current = await h.resources.read(info, namespace, name)
     if request.method == "GET":
         return codec.json_response(_scale_of(info, current))
@@ -155,8 +154,8 @@ async def _scale(
 
 # ---------------------------------------------------------------------- pods
 async def _binding(
-    h: ResourceHandlers, request: web.BaseRequest, info: ResourceInfo, namespace: str, name: str
-) -> web.Response:
+    h: ResourceHandlers, request: Request, info: ResourceInfo, namespace: str, name: str
+) -> Response:
     body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
     target = (body.get("target") or {}) if isinstance(body, dict) else {}
     node = target.get("name")
@@ -201,8 +200,8 @@ def _pdbs_blocking(h: ResourceHandlers, pod: Obj) -> Obj | None:
 
 
 async def _eviction(
-    h: ResourceHandlers, request: web.BaseRequest, info: ResourceInfo, namespace: str, name: str
-) -> web.Response:
+    h: ResourceHandlers, request: Request, info: ResourceInfo, namespace: str, name: str
+) -> Response:
     raw = await codec.read_body(request)
     body = codec.decode_body(raw, request.headers.get("Content-Type")) if raw.strip() else {}
     if not isinstance(body, dict):
@@ -251,9 +250,7 @@ async def _eviction(
 
 
 # ---------------------------------------------------------------------- namespaces
-async def _finalize(
-    h: ResourceHandlers, request: web.BaseRequest, info: ResourceInfo, name: str
-) -> web.Response:
+async def _finalize(h: ResourceHandlers, request: Request, info: ResourceInfo, name: str) -> Response:
     body = codec.decode_body(await codec.read_body(request), request.headers.get("Content-Type"))
     ns = h.resources.get(info, "", name)
     finalizers = ((body.get("spec") or {}).get("finalizers") if isinstance(body, dict) else None) or []

@@ -78,18 +78,20 @@ class InPlaceUpdateState:
 
     @classmethod
     def from_wire(cls, data: Obj) -> InPlaceUpdateState:
+        """The state from its decoded annotation; takes ownership of `data` (freshly decoded by
+        read_state, so nothing is copied: this runs for every Pod on every reconcile)."""
         return cls(
             revision=str(data.get("revision") or ""),
             update_timestamp=parse_time(data.get("updateTimestamp")),
-            last_container_statuses=copy.deepcopy(data.get("lastContainerStatuses") or {}),
+            last_container_statuses=data.get("lastContainerStatuses") or {},
             update_env_from_metadata=bool(data.get("updateEnvFromMetadata")),
             update_images=bool(data.get("updateImages")),
             update_resources=bool(data.get("updateResources")),
             next_container_images=dict(data.get("nextContainerImages") or {}),
-            next_container_ref_metadata=copy.deepcopy(data.get("nextContainerRefMetadata") or {}),
-            next_container_resources=copy.deepcopy(data.get("nextContainerResources") or {}),
-            pre_check_before_next=copy.deepcopy(data.get("preCheckBeforeNext")) or None,
-            container_batches_record=copy.deepcopy(data.get("containerBatchesRecord") or []),
+            next_container_ref_metadata=data.get("nextContainerRefMetadata") or {},
+            next_container_resources=data.get("nextContainerResources") or {},
+            pre_check_before_next=data.get("preCheckBeforeNext") or None,
+            container_batches_record=data.get("containerBatchesRecord") or [],
         )
 
 

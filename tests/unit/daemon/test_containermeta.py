@@ -10,6 +10,7 @@ import orjson
 from kruise.api.containermeta import (
     CONTAINER_HASH_LABEL,
     RUNTIME_META_KEY,
+    _fnv32a,
     env_from_metadata_hash,
     plain_container_hash,
     running_env_hash,
@@ -182,3 +183,14 @@ async def test_a_stale_container_is_stopped_once_with_the_pods_grace_and_retried
     assert len(runtime.stops) == 2 and runtime.containers["sim://1"].state == "exited"
     assert "sim://1" not in ctl._restart_failures  # forgotten once stopped
     await ctl.stop()
+
+
+def test_container_hashes_are_fnv1a_and_remembered_answers_are_the_same() -> None:
+    assert [_fnv32a(b""), _fnv32a(b"a"), _fnv32a(b"foobar")] == [0x811C9DC5, 0xE40C292C, 0xBF9CF968]
+    assert _fnv32a(b"a") == 0xE40C292C  # asked again: from the memo, the same
+    first = plain_container_hash(SPEC)
+    assert plain_container_hash(dict(SPEC)) == first
+    assert (
+        plain_container_hash({**SPEC, "resources": {"limits": {"cpu": "2"}}}) == first
+    )  # resizes restart nothing
+    assert plain_container_hash({**SPEC, "image": "other:1"}) != first

@@ -627,7 +627,10 @@ class PodWorker:
         except Exception as e:
             log.warning("event=pod_status_failed pod=%s error=%s", self.key, e)
             return
-        if out.get("metadata", {}).get("uid") == self.uid:
+        # An event newer than our write may have arrived while it was in flight (another
+        # component's condition, such as a readiness gate's): that one stays the known status,
+        # or the gate's change would be forgotten and Ready never recomputed.
+        if out.get("metadata", {}).get("uid") == self.uid and _rv(out) > self._known_rv:
             self._known, self._known_rv = dict(out.get("status") or {}), _rv(out)
 
     # ------------------------------------------------------------------ logs

@@ -527,8 +527,8 @@ class ResourceHandlers:
 # ---------------------------------------------------------------------- helpers
 class _ChunkSink:
     """A streaming watch's writes: each batch one HTTP chunk put straight on the connection (framed
-    as aiohttp frames the response's other chunks), refused once the client has `limit` bytes
-    unread, so a client that stopped reading costs bounded memory and relists."""
+    as StreamResponse frames the response's other chunks), refused once the client has `limit`
+    bytes unread, so a client that stopped reading costs bounded memory and relists."""
 
     def __init__(self, transport: asyncio.BaseTransport, limit: int) -> None:
         self.transport: Any = transport

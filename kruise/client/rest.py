@@ -549,7 +549,7 @@ class Client:
                     server_hostname=self.config.tls_server_name,
                 )  # fmt: skip
             except aiohttp.ClientSSLError as e:
-                raise TlsFailed(str(e)) from e
+                raise TlsFailed(f"TLS: {e}") from e
             except aiohttp.ClientConnectorError as e:
                 raise ConnectFailed(str(e)) from e
             except aiohttp.ClientError as e:
@@ -592,7 +592,7 @@ class Client:
             try:
                 return await once(headers)
             except TlsFailed as e:
-                raise TransportError(f"{method} {path}: TLS: {e}") from e
+                raise TransportError(f"{method} {path}: {e}") from e
             except ConnectFailed as e:  # nothing was sent: always safe to repeat
                 failure: Exception = TransportError(f"{method} {path}: {e}")
                 cause: BaseException = e

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -10,6 +11,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from kruise.client import Client, load_config
+from kruise.client.errors import TransportError
+from kruise.client.resources import CONFIGMAPS, NAMESPACES
 from tests.conftest import REPO, start_server
 
 pytestmark = pytest.mark.e2e
@@ -61,6 +65,8 @@ def test_tls_and_token_authentication(tmp_path: Path) -> None:
         # the written kubeconfig carries the CA and the token, so kubectl just works
         out = server.kubectl("get", "namespaces", "-o", "name")
         assert "namespace/default" in out.stdout
+        # and so does kruise.client: keep-alive HTTPS with the CA and the token from the kubeconfig
+        assert asyncio.run(client_round_trip(server.kubeconfig)) == ("default", "via-client", "1")
         # a watch's events are written straight onto the TLS connection
         auth = {"Authorization": "Bearer s3cret-token"}
         cms = f"{url}/api/v1/namespaces/default/configmaps"
@@ -78,3 +84,20 @@ def test_tls_and_token_authentication(tmp_path: Path) -> None:
         ]
     finally:
         server.stop()
+
+
+async def client_round_trip(kubeconfig: Path) -> tuple[str, str, str]:
+    config = load_config(str(kubeconfig))
+    async with Client(config) as c:
+        ns = await c.get(NAMESPACES, "default")
+        cm = await c.create(
+            CONFIGMAPS, {"metadata": {"name": "via-client"}, "data": {"v": "1"}}, namespace="kube-public"
+        )
+        again = await c.get(CONFIGMAPS, "via-client", namespace="kube-public")
+    # a client that does not trust the server's certificate gets a TLS error, not a retry loop
+    untrusting = load_config(str(kubeconfig))
+    untrusting.ca_data, untrusting.ca_file = None, None
+    async with Client(untrusting) as c:
+        with pytest.raises(TransportError, match="TLS"):
+            await c.get(NAMESPACES, "default")
+    return ns["metadata"]["name"], cm["metadata"]["name"], again["data"]["v"]

@@ -279,12 +279,15 @@ class HttpProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.streaming = False  # the current answer's head is out: errors can only close
+        self._refused = False
 
     # asyncio callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # the connection is closing after a refusal: what follows is not read
         try:
             requests = self._parser.feed(data)
         except RequestError as e:
@@ -364,7 +367,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def _refuse(self, error: RequestError) -> None:
         """A request that cannot be read: answer once, drop what follows, close."""
-        self._parser = RequestParser(0)
+        self._refused = True
         self._queue.clear()
         self.write(self._error_body(error).encode(close=True))
         self._close()

@@ -109,6 +109,9 @@ async def test_unreadable_requests_are_refused_and_closed(server: int) -> None:
     raw = await exchange(server, b"POST /a HTTP/1.1\r\nContent-Length: 65\r\n\r\n")
     assert raw.startswith(b"HTTP/1.1 413 Request Entity Too Large\r\n")
     assert raw.endswith(b"refused: request body larger than 64 bytes")
+    # what follows a refused request is not read, let alone answered
+    raw = await exchange(server, b"POST /a HTTP/1.1\r\nContent-Length: 65\r\n\r\nGET /b HTTP/1.1\r\n\r\n")
+    assert raw.count(b"HTTP/1.1 ") == 1 and b"/b" not in raw
     raw = await exchange(server, b"BREW /pot HTCPCP/1.0\r\n\r\n")
     assert raw.startswith(b"HTTP/1.1 400 Bad Request\r\n") and b"malformed request line" in raw
 

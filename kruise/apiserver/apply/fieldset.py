@@ -330,6 +330,14 @@ def check_fields_v1(fields: Any) -> bool:
     return known
 
 
+def known_canonical(fields: dict[str, Any]) -> dict[str, Any]:
+    """Remember a trie this module built as canonical (encode_fields_v1, trie_with, trie_without
+    and the held tries they start from all are), so the next write of the object it is stored in
+    does not walk it again to find out. Returns it."""
+    _CANONICAL.put(fields, True)
+    return fields
+
+
 def _check(node: dict[str, Any], root: bool) -> bool:
     canonical = _keys_canonical(tuple(node))
     dot = node.get(".")

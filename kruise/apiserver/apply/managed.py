@@ -38,6 +38,7 @@ from .fieldset import (
     exclude_trie,
     field_set,
     json_equal,
+    known_canonical,
     ordered_paths,
     path_string,
     schema_at,
@@ -293,7 +294,7 @@ def _encode(managers: _Managers) -> list[dict[str, Any]]:
         if e.time:
             doc["time"] = e.time
         doc["fieldsType"] = "FieldsV1"
-        doc["fieldsV1"] = e.fields_v1()
+        doc["fieldsV1"] = known_canonical(e.fields_v1())
         if e.id.subresource:
             doc["subresource"] = e.id.subresource
         out.append(doc)
@@ -456,7 +457,7 @@ def _track_create(
     if now:
         doc["time"] = now
     doc["fieldsType"] = "FieldsV1"
-    doc["fieldsV1"] = fields
+    doc["fieldsV1"] = known_canonical(fields)  # equal to encode_fields_v1 of the walk (property-tested)
     if subresource:
         doc["subresource"] = subresource
     return [doc]

@@ -698,3 +698,24 @@ def test_a_status_write_keeps_the_other_managers_tries_as_they_are() -> None:
     assert [e["manager"] for e in managed] == ["creator", "node"]
     assert managed[0]["fieldsV1"] is created_trie  # shared (tries are never modified), not copied
     assert managed[1]["fieldsV1"] == {"f:status": {".": {}, "f:phase": {}}}
+
+
+def test_the_tries_a_write_stores_are_known_canonical_at_the_next_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    schema = schema_for_builtin("", "Pod")
+    pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "a", "image": "x"}]}}
+    pod["metadata"]["managedFields"] = track_update(
+        None, pod, schema, manager="creator", now=NOW, api_version="v1"
+    )
+    # from here no trie this module built is walked again to learn it is canonical
+    monkeypatch.setattr(fs, "_check", lambda *_a: pytest.fail("a stored trie was walked again"))
+    updated = {**pod, "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}}
+    managed = track_update(
+        pod, updated, schema, manager="node", now=NOW, api_version="v1", subresource="status"
+    )
+    assert [fs.check_fields_v1(e["fieldsV1"]) for e in managed] == [True, True]
+    # a trie that came from a client is still checked
+    monkeypatch.undo()
+    foreign = {"f:status": {"f:phase": {}, ".": {}}}  # "." not first: valid, not canonical
+    assert fs.check_fields_v1(foreign) is False

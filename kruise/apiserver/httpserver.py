@@ -267,10 +267,15 @@ class HttpProtocol(asyncio.Protocol):
     """One client connection: requests are handled one after another, in the order they came."""
 
     def __init__(
-        self, handler: Handler, error_body: Callable[[RequestError], Response], max_body: int
+        self,
+        handler: Handler,
+        error_body: Callable[[RequestError], Response],
+        max_body: int,
+        connections: set[HttpProtocol],
     ) -> None:
         self._handler = handler
         self._error_body = error_body
+        self._connections = connections  # the server's open connections, dropped on close
         self._parser = RequestParser(max_body, self._send_continue)
         self._queue: collections.deque[Request] = collections.deque()
         self._task: asyncio.Task[None] | None = None
@@ -284,6 +289,7 @@ class HttpProtocol(asyncio.Protocol):
     # asyncio callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self._connections.add(self)
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
@@ -301,6 +307,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self._connections.discard(self)
         self._queue.clear()
         self._wake_writer(ConnectionResetError("the client closed the connection"))
 
@@ -390,9 +397,7 @@ class HttpServer:
         self._connections: set[HttpProtocol] = set()
 
     def _protocol(self) -> HttpProtocol:
-        conn = _TrackedProtocol(self._handler, self._error_body, self._max_body)
-        conn.registry = self._connections
-        return conn
+        return HttpProtocol(self._handler, self._error_body, self._max_body, self._connections)
 
     async def start(self, host: str, port: int, ssl_context: ssl.SSLContext | None) -> int:
         loop = asyncio.get_running_loop()
@@ -409,18 +414,6 @@ class HttpServer:
                 conn.transport.abort()
         if self._server is not None:
             await self._server.wait_closed()
-
-
-class _TrackedProtocol(HttpProtocol):
-    registry: set[HttpProtocol]
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)
-        self.registry.add(self)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        super().connection_lost(exc)
-        self.registry.discard(self)
 
 
 def text_response(text: str, status: int = 200) -> Response:

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from kruise.api.selectors import SelectorError, parse_field_selector, parse_label_selector
+from kruise.api.wire import OMIT_MANAGED_FIELDS, without_managed_fields
 
 from . import codec, errors, subresources, tableview
 from .conversion import uses_webhook
@@ -407,13 +408,16 @@ class ResourceHandlers:
         self, info: ResourceInfo, view: tuple[str, str] | None, request: Request
     ) -> Callable[[str, WatchEvent], bytes] | None:
         if view is None:
+            lean = request.headers.get(OMIT_MANAGED_FIELDS, "").lower() == "true"
+            stored: Callable[[str, WatchEvent], bytes] = _lean_line if lean else _full_line
             if info.is_custom:
+                trim = without_managed_fields if lean else _same
                 return lambda t, ev: (
-                    _line(t, orjson.dumps(_as_version(ev.obj, info)))
+                    _line(t, orjson.dumps(trim(_as_version(ev.obj, info))))
                     if ev.obj.get("apiVersion") != info.api_version
-                    else ev.line(t)
+                    else stored(t, ev)
                 )
-            return None
+            return stored if lean else None
         kind, version = view
         include = request.query.get("includeObject", "Metadata")
         if kind == "Table":
@@ -588,6 +592,18 @@ def _converts(info: ResourceInfo, view: tuple[str, str] | None) -> bool:
 
 def _deferred(type_: str, ev: WatchEvent) -> Any:
     return (type_, ev)
+
+
+def _same(obj: Obj) -> Obj:
+    return obj
+
+
+def _full_line(type_: str, ev: WatchEvent) -> bytes:
+    return ev.line(type_)
+
+
+def _lean_line(type_: str, ev: WatchEvent) -> bytes:
+    return ev.lean_line(type_)
 
 
 def _line(type_: str, raw: bytes) -> bytes:

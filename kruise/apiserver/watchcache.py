@@ -13,6 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
+from kruise.api.wire import without_managed_fields
+
 from .storage import ADDED, DELETED, MODIFIED
 
 
@@ -34,6 +38,8 @@ class WatchEvent:
     raw: bytes
     prev: dict[str, Any] | None = None
     _line: bytes | None = None
+    _lean_raw: bytes | None = None
+    _lean_line: bytes | None = None
 
     def line(self, type_: str | None = None) -> bytes:
         """`{"type":..,"object":..}\\n`, built once per event for the common case."""
@@ -43,6 +49,19 @@ class WatchEvent:
                 self._line = b'{"type":"' + t.encode() + b'","object":' + self.raw + b"}\n"
             return self._line
         return b'{"type":"' + t.encode() + b'","object":' + self.raw + b"}\n"
+
+    def lean_line(self, type_: str | None = None) -> bytes:
+        """As line(), without metadata.managedFields (see kruise.api.wire), encoded once per event."""
+        t = type_ or self.type
+        if t == self.type and self._lean_line is not None:
+            return self._lean_line
+        if self._lean_raw is None:
+            lean = without_managed_fields(self.obj)
+            self._lean_raw = self.raw if lean is self.obj else orjson.dumps(lean)
+        line = b'{"type":"' + t.encode() + b'","object":' + self._lean_raw + b"}\n"
+        if t == self.type:
+            self._lean_line = line
+        return line
 
 
 Predicate = Callable[[dict[str, Any]], bool]

@@ -23,6 +23,7 @@ import aiohttp
 import orjson
 
 from ..api import heap
+from ..api.wire import OMIT_MANAGED_FIELDS
 from .config import ClientConfig, load_config
 from .errors import ApiError, Gone, TransportError, from_response, from_status
 from .http1 import ConnectFailed, ConnectionBroken, ConnectionPool, Response, TlsFailed
@@ -305,7 +306,9 @@ class Client:
             allowWatchBookmarks="true" if allow_bookmarks else None,
             timeoutSeconds=timeout_seconds,
         )
-        resp = await self._open_stream(res.path(namespace), params, timeout_seconds)
+        # a cache drops managedFields: the embedded API server can leave them out (kruise.api.wire)
+        extra = {OMIT_MANAGED_FIELDS: "true"} if for_cache else {}
+        resp = await self._open_stream(res.path(namespace), params, timeout_seconds, extra)
         try:
             async for lines in _line_batches(resp):
                 batch: list[tuple[str, Obj]] = []
@@ -530,7 +533,7 @@ class Client:
         return await self._retrying(method, path, accept, content_type, idempotent, once)
 
     async def _open_stream(
-        self, path: str, params: dict[str, str], timeout_seconds: int | None
+        self, path: str, params: dict[str, str], timeout_seconds: int | None, extra_headers: dict[str, str]
     ) -> aiohttp.ClientResponse:
         """An open 2xx watch response (the caller closes it), or a typed error after retries."""
         session = self._ensure_session()
@@ -545,7 +548,7 @@ class Client:
         async def once(headers: dict[str, str]) -> aiohttp.ClientResponse:
             try:
                 resp = await session.get(
-                    url, params=params, headers=headers, timeout=timeout,
+                    url, params=params, headers={**headers, **extra_headers}, timeout=timeout,
                     server_hostname=self.config.tls_server_name,
                 )  # fmt: skip
             except aiohttp.ClientSSLError as e:

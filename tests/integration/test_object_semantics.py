@@ -509,3 +509,53 @@ async def test_a_watch_whose_client_stops_reading_is_dropped_with_410(server: AP
     # a client that keeps reading still gets every event
     status, listed = await api.call("GET", "/api/v1/namespaces/default/configmaps")
     assert status == 200 and len(listed["items"]) == 48
+
+
+async def _watch_lines(api: Client, path: str, count: int, lean: bool, **params: str) -> list[dict]:
+    headers = {"X-Kruise-Omit-Managed-Fields": "true"} if lean else {}
+    async with api.session.get(api.base + path, params={"watch": "true", **params}, headers=headers) as resp:
+        return [json.loads(await asyncio.wait_for(resp.content.readline(), 10)) for _ in range(count)]
+
+
+@pytest.mark.parametrize("lean", [True, False])
+async def test_a_watch_can_ask_for_events_without_managed_fields(api: Client, lean: bool) -> None:
+    path = "/api/v1/namespaces/default/configmaps"
+    await api.ok("POST", path, {"metadata": {"name": "before"}, "data": {"a": "1"}})
+    listed = await api.ok("GET", path)
+    # from a resourceVersion (the writes below, from history if it registers late) and from "now"
+    # (the initial state as ADDED)
+    watching = asyncio.create_task(
+        _watch_lines(api, path, 2, lean, resourceVersion=listed["metadata"]["resourceVersion"])
+    )
+    initial = await _watch_lines(api, path, 1, lean)
+    await api.ok("POST", path, {"metadata": {"name": "after"}, "data": {"b": "2"}})
+    await api.ok("PATCH", path + "/after", {"data": {"b": "3"}}, content_type=MERGE)
+    events = await watching
+
+    stored = {n: await api.ok("GET", f"{path}/{n}") for n in ("before", "after")}
+    assert all(o["metadata"]["managedFields"] for o in stored.values())
+
+    def expected(name: str) -> dict:
+        obj = json.loads(json.dumps(stored[name]))
+        if lean:
+            del obj["metadata"]["managedFields"]
+        return obj
+
+    assert [(e["type"], e["object"]) for e in initial] == [("ADDED", expected("before"))]
+    assert [e["type"] for e in events] == ["ADDED", "MODIFIED"]
+    assert events[1]["object"] == expected("after")
+    assert ("managedFields" in events[0]["object"]["metadata"]) is not lean
+
+
+async def test_a_custom_resource_watch_in_another_version_leaves_managed_fields_out(api: Client) -> None:
+    await api.ok("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", CRD)
+    path = "/apis/example.com/{}/namespaces/default/gadgets"
+    body = {"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}, "spec": {"size": 1}}
+    await api.ok("POST", path.format("v1"), body)
+    for version in ("v1", "v2"):
+        [event] = await _watch_lines(api, path.format(version), 1, lean=True)
+        assert event["object"]["apiVersion"] == f"example.com/{version}"
+        assert event["object"]["spec"] == {"size": 1}
+        assert "managedFields" not in event["object"]["metadata"]
+        [full] = await _watch_lines(api, path.format(version), 1, lean=False)
+        assert full["object"]["metadata"]["managedFields"][0]["operation"] == "Update"

@@ -1,4 +1,5 @@
-"""kruise.client's keep-alive connection pool against a raw socket server that misbehaves on cue."""
+"""kruise.client's keep-alive connection pool (and what a watch asks for) against a raw socket
+server that misbehaves on cue."""
 
 from __future__ import annotations
 
@@ -140,6 +141,24 @@ async def test_a_chunked_answer_written_in_pieces_is_read_whole(raw_server) -> N
         assert (await c.get(NAMESPACES, "default"))["metadata"]["name"] == "default"
         assert (await c.get(NAMESPACES, "default"))["metadata"]["name"] == "default"
     assert raw.connections == 1
+
+
+@pytest.mark.parametrize("for_cache", [True, False])
+async def test_a_cache_watch_asks_the_server_to_leave_managed_fields_out(raw_server, for_cache: bool) -> None:
+    meta = b'{"name":"default","managedFields":[{"manager":"m"}]}'
+    event = b'{"type":"ADDED","object":{"kind":"Namespace","metadata":' + meta + b"}}\n"
+
+    def respond(n: int, head: bytes, w: asyncio.StreamWriter) -> None:
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        w.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(event), event))
+
+    raw, port = await raw_server(respond)
+    async with Client(ClientConfig(server=f"http://127.0.0.1:{port}")) as c:
+        events = [e async for e in c.watch(NAMESPACES, for_cache=for_cache)]
+    asked = b"\r\nx-kruise-omit-managed-fields: true\r\n" in raw.requests[0].lower()
+    assert asked is for_cache
+    # a server that ignores the header (any kube-apiserver): the cache still never holds them
+    assert [("managedFields" in obj["metadata"]) for _t, obj in events] == [not for_cache]
 
 
 async def test_the_pool_bounds_connections_and_times_out_a_silent_server(raw_server, unused_tcp_port) -> None:

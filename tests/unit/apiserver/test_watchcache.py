@@ -191,3 +191,22 @@ def test_a_batch_is_framed_as_one_http_chunk_built_once_for_the_same_lines() -> 
     assert framed([a]) == b"%x\r\n" % len(a) + a + b"\r\n"
     equal_not_same = [bytes(bytearray(a)), b]
     assert framed(equal_not_same) == chunk and framed(equal_not_same) is not chunk
+
+
+def test_an_events_lean_line_leaves_managed_fields_out_and_is_built_once() -> None:
+    obj = {"metadata": {"name": "a", "managedFields": [{"manager": "m"}], "uid": "u"}, "data": {"k": "v"}}
+    ev = WatchEvent(7, MODIFIED, "/configmaps", "ns", "a", obj, orjson.dumps(obj))
+    line = ev.lean_line()
+    assert orjson.loads(line) == {
+        "type": "MODIFIED",
+        "object": {"metadata": {"name": "a", "uid": "u"}, "data": {"k": "v"}},
+    }
+    assert ev.lean_line() is line  # one chunk for every lean watcher (see _LastChunk)
+    assert orjson.loads(ev.lean_line(ADDED))["type"] == "ADDED"
+    assert orjson.loads(ev.line())["object"] == obj  # the stored object is untouched
+    bare = {"metadata": {"name": "b"}}
+    raw = orjson.dumps(bare)
+    assert (
+        WatchEvent(8, ADDED, "/configmaps", "ns", "b", bare, raw).lean_line()
+        == b'{"type":"ADDED","object":' + raw + b"}\n"
+    )

@@ -102,6 +102,8 @@ class ResourceHandlers:
     ) -> Response:
         view = tableview.wanted_view(request.headers.get("Accept"))
         if view is None:
+            if _omits_managed_fields(request):
+                return codec.json_response(without_managed_fields(obj), status)
             if raw is None:
                 raw = self._stored_raw(info, obj)
             return codec.json_response(raw if raw is not None else obj, status)
@@ -408,7 +410,7 @@ class ResourceHandlers:
         self, info: ResourceInfo, view: tuple[str, str] | None, request: Request
     ) -> Callable[[str, WatchEvent], bytes] | None:
         if view is None:
-            lean = request.headers.get(OMIT_MANAGED_FIELDS, "").lower() == "true"
+            lean = _omits_managed_fields(request)
             stored: Callable[[str, WatchEvent], bytes] = _lean_line if lean else _full_line
             if info.is_custom:
                 trim = without_managed_fields if lean else _same
@@ -592,6 +594,10 @@ def _converts(info: ResourceInfo, view: tuple[str, str] | None) -> bool:
 
 def _deferred(type_: str, ev: WatchEvent) -> Any:
     return (type_, ev)
+
+
+def _omits_managed_fields(request: Request) -> bool:
+    return request.headers.get(OMIT_MANAGED_FIELDS, "").lower() == "true"
 
 
 def _same(obj: Obj) -> Obj:

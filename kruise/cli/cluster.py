@@ -61,7 +61,7 @@ async def serve(args: argparse.Namespace) -> None:
         else None
     )
     stop = stop_on_signals()
-    async with Client(config) as client:
+    async with Client(config, omit_managed_fields=True) as client:
         print(f"kruise cluster started identity={identity}", flush=True)
         await run_cluster_controllers(
             client,

@@ -148,7 +148,7 @@ async def serve(args: argparse.Namespace) -> None:
             retry_period=args.retry_period,
         )
     )
-    async with Client(config) as client:
+    async with Client(config, omit_managed_fields=True) as client:
         await _ensure_namespace(client, args.namespace)
         if args.install_crds:
             await install_crds(client)

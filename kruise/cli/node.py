@@ -192,7 +192,7 @@ async def _serve_node(config: ClientConfig, node: _Prepared, stop: asyncio.Event
     from kruise.node.runtimes.sim import SimRuntime
 
     name, runtime = node.spec.name, node.runtime
-    async with Client(config) as client:
+    async with Client(config, omit_managed_fields=True) as client:
         agent = NodeAgent(client, node.agent_config, runtime, node.images)
         if isinstance(runtime, SimRuntime):  # the sim runtime reads annotations, labels, volumes
             runtime.pod_source = lambda uid: w.pod if (w := agent.workers.get(uid)) else None

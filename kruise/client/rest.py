@@ -98,8 +98,12 @@ class Client:
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,
         max_connections: int = 256,
+        omit_managed_fields: bool = False,
     ) -> None:
+        """omit_managed_fields: this client never reads metadata.managedFields (a controller's), so
+        it asks the embedded API server to leave them out of every answer (kruise.api.wire)."""
         self.config = config
+        self._lean_headers = {OMIT_MANAGED_FIELDS: "true"} if omit_managed_fields else {}
         self.retry = retry or RetryPolicy()
         self._total_timeout = timeout
         self._connect_timeout = min(timeout, 10.0)
@@ -585,7 +589,7 @@ class Client:
         while True:
             if self._bucket is not None:
                 await self._bucket.acquire()
-            headers = {"Accept": accept}
+            headers = {"Accept": accept, **self._lean_headers}
             if content_type:
                 headers["Content-Type"] = content_type
             token = await self._authorization()

@@ -559,3 +559,23 @@ async def test_a_custom_resource_watch_in_another_version_leaves_managed_fields_
         assert "managedFields" not in event["object"]["metadata"]
         [full] = await _watch_lines(api, path.format(version), 1, lean=False)
         assert full["object"]["metadata"]["managedFields"][0]["operation"] == "Update"
+
+
+async def test_a_client_can_ask_for_answers_without_managed_fields(api: Client) -> None:
+    path = "/api/v1/namespaces/default/configmaps"
+    lean = {"X-Kruise-Omit-Managed-Fields": "true"}
+
+    async def call(method: str, url: str, headers: dict, body: dict | None = None) -> dict:
+        h = {**headers, "Content-Type": MERGE if method == "PATCH" else "application/json"}
+        async with api.session.request(method, api.base + url, json=body, headers=h) as resp:
+            assert resp.status < 300, await resp.text()
+            return await resp.json()
+
+    created = await call("POST", path, lean, {"metadata": {"name": "c"}, "data": {"a": "1"}})
+    patched = await call("PATCH", path + "/c", lean, {"data": {"a": "2"}})
+    got = await call("GET", path + "/c", lean)
+    full = await call("GET", path + "/c", {})
+    assert [("managedFields" in o["metadata"]) for o in (created, patched, got, full)] == [False] * 3 + [True]
+    del full["metadata"]["managedFields"]
+    assert got == full and patched == full
+    assert created["data"] == {"a": "1"}

@@ -161,6 +161,17 @@ async def test_a_cache_watch_asks_the_server_to_leave_managed_fields_out(raw_ser
     assert [("managedFields" in obj["metadata"]) for _t, obj in events] == [not for_cache]
 
 
+async def test_a_controllers_client_asks_for_every_answer_without_managed_fields(raw_server) -> None:
+    raw, port = await raw_server(lambda n, head, w: w.write(answer()))
+    config = ClientConfig(server=f"http://127.0.0.1:{port}")
+    async with Client(config, omit_managed_fields=True) as lean, Client(config) as plain:
+        await lean.get(NAMESPACES, "default")
+        await lean.create(NAMESPACES, {"metadata": {"name": "x"}})
+        await plain.get(NAMESPACES, "default")
+    asked = [b"\r\nx-kruise-omit-managed-fields: true\r\n" in r.lower() for r in raw.requests]
+    assert asked == [True, True, False]
+
+
 async def test_the_pool_bounds_connections_and_times_out_a_silent_server(raw_server, unused_tcp_port) -> None:
     async def slow(n: int, head: bytes, w: asyncio.StreamWriter) -> None:
         await asyncio.sleep(0.2)

@@ -101,7 +101,10 @@ class PodWorker:
         self.terminal = False  # nothing will run again (completed, or stopped for deletion)
         self.gone = False  # the Pod object no longer exists
         self.done = asyncio.Event()
-        self._wake = asyncio.Event()
+        # set by wake(); the loop sleeps on a bare future and timer (a wait_for would start a
+        # task per round, a few percent of the node process with a thousand Pods starting)
+        self._woken = False
+        self._waiter: asyncio.Future[None] | None = None
         self._known: Obj = dict(pod.get("status") or {})
         self._known_rv = _rv(pod)
         self._task: asyncio.Task[None] | None = None
@@ -128,11 +131,11 @@ class PodWorker:
         if rv >= self._known_rv:
             self._known, self._known_rv = dict(pod.get("status") or {}), rv
         if not echo:
-            self._wake.set()
+            self.wake()
 
     def vanished(self) -> None:
         self.gone = True
-        self._wake.set()
+        self.wake()
 
     async def cancel(self) -> None:
         """The agent is exiting: stop looking after the Pod (the runtime stops the processes)."""
@@ -213,12 +216,21 @@ class PodWorker:
 
     async def _sleep_until(self, wake_at: float | None) -> None:
         timeout = RESYNC if wake_at is None else max(0.0, min(RESYNC, wake_at - time.time()))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
-        self._wake.clear()
+        if not self._woken:
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(timeout, _resolve, waiter)
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+                timer.cancel()
+        self._woken = False
 
     def wake(self) -> None:
-        self._wake.set()
+        self._woken = True
+        if self._waiter is not None:
+            _resolve(self._waiter)
 
     async def _sync(self) -> float | None:
         """One round of actions; returns when the next round is due (a backoff expiring)."""
@@ -686,6 +698,11 @@ def _duration(seconds: float) -> str:
         return f"{total:g}s"
     minutes, secs = divmod(total, 60)
     return f"{int(minutes)}m{secs:g}s"
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def _rv(obj: Obj) -> int:

@@ -63,8 +63,8 @@ class PodReadinessReconciler:
             conditions = plan_conditions(pod, self.clock())
             if conditions is None:
                 return None
-            body = clone(pod)
-            body.setdefault("status", {})["conditions"] = conditions
+            # the cached Pod stays untouched; what is not replaced is only read (encoded)
+            body = {**pod, "status": {**(pod.get("status") or {}), "conditions": conditions}}
             try:
                 # a compare-and-swap: never overwrite a not-ready key written since our read
                 await self.client.update_status(PODS, body, namespace=namespace)

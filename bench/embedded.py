@@ -90,3 +90,48 @@ def git_head() -> str:
         ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=REPO
     )
     return out.stdout.strip() + (" (+ uncommitted changes)" if dirty.stdout.strip() else "")
+
+
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_role(root_pid: int) -> dict[str, float]:
+    """CPU-seconds (user + system) used so far by each process under `kruise up`, summed by role:
+    the `kruise` subcommand it runs (apiserver, manager, cluster, node); the API server's
+    checkpointer counts as apiserver."""
+    parent_of: dict[int, int] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        parent_of[int(entry.name)] = int(fields[1])
+        stats[int(entry.name)] = fields
+    out: dict[str, float] = {}
+    for pid, fields in stats.items():
+        ancestor = parent_of.get(pid)
+        while ancestor not in (None, 0, 1, root_pid):
+            ancestor = parent_of.get(ancestor)
+        if ancestor != root_pid:
+            continue
+        role = _role(pid)
+        out[role] = out.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / _CLK_TCK
+    return out
+
+
+def _role(pid: int) -> str:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return "other"
+    if "kruise.cli.main" in argv:
+        at = argv.index("kruise.cli.main") + 1
+        return argv[at] if at < len(argv) else "other"
+    return "apiserver" if any(a.endswith("checkpointer.py") for a in argv) else "other"
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {role: after[role] - before.get(role, 0.0) for role in after}

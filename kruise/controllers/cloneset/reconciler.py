@@ -63,6 +63,7 @@ class Sync:
     requeue: list[float] = field(default_factory=list)
     scale_error: Exception | None = None
     update_error: Exception | None = None
+    diff: Any = None  # calculate_diff of these pods, worked out once (scale and update both read it)
 
     @property
     def spec(self) -> Any:
@@ -203,6 +204,11 @@ class CloneSetReconciler:
 
     # ------------------------------------------------------------------ scale
     def _diff(self, sync: Sync) -> Any:
+        if sync.diff is None:
+            sync.diff = self._calculate_diff(sync)
+        return sync.diff
+
+    def _calculate_diff(self, sync: Sync) -> Any:
         spec = sync.spec
         us = spec.update_strategy
         inputs = DiffInputs(

@@ -570,6 +570,19 @@ def test_pvcs_per_instance_and_reuse_after_pod_deletion(cluster: Up, ns: str) ->
     assert again == ids  # the replacement took over the deleted pod's id and claims
     assert len(cluster.get("pvc", "-n", ns)["items"]) == 8
 
+    # scale-in deletes the removed Pod's claims, and only those
+    cluster.kubectl("scale", "cloneset", "disk", "-n", ns, "--replicas=3")
+    wait_status(cluster, ns, "disk", replicas=3, readyReplicas=3)
+
+    def claims_follow_pods() -> bool:
+        kept = {
+            p["metadata"]["labels"]["apps.kruise.io/cloneset-instance-id"] for p in pods(cluster, ns, "disk")
+        }
+        names = {c["metadata"]["name"] for c in cluster.get("pvc", "-n", ns)["items"]}
+        return len(kept) == 3 and names == {f"{c}-disk-{i}" for c in ("data", "logs") for i in kept}
+
+    cluster.wait_for(claims_follow_pods, "the scaled-in pod's 2 claims deleted, 6 kept")
+
 
 # ---------------------------------------------------------------------------- resources in place
 def test_cpu_change_resizes_in_place_and_a_qos_change_recreates(cluster: Up, ns: str) -> None:

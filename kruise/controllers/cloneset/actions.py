@@ -93,6 +93,9 @@ class CloneSetActions:
         """Send pods down the delete path: a pod hooked by preDelete moves to PreparingDelete and
         waits; an unhooked one is deleted with its PVCs. Returns whether anything was written."""
         hook = lifecycle.pre_delete if lifecycle else None
+        claims: dict[str, list[Obj]] = {}  # by instance id: one pass, not one per deleted pod
+        for pvc in pvcs:
+            claims.setdefault(instance_id(pvc), []).append(pvc)
 
         async def one(pod: Obj) -> bool:
             if hook is not None and needs_preparing_delete(lifecycle, pod):
@@ -102,12 +105,14 @@ class CloneSetActions:
                 written = await self.lifecycle.update_state(pod, "PreparingDelete", mark_not_ready=mark)
                 self.rv_exp.expect(written)
                 return True
-            await self._delete_one(key, cs, pod, pvcs)
+            iid = instance_id(pod)
+            await self._delete_one(key, cs, pod, claims.get(iid, []) if iid else [])
             return True
 
         return any(await run_limited(one(pod) for pod in pods))
 
-    async def _delete_one(self, key: str, cs: Obj, pod: Obj, pvcs: list[Obj]) -> None:
+    async def _delete_one(self, key: str, cs: Obj, pod: Obj, claims: list[Obj]) -> None:
+        """Delete the pod, then its claims (the PVCs of its instance id)."""
         name = pod["metadata"]["name"]
         self.scale_exp.expect(key, "delete", name)
         try:
@@ -118,10 +123,8 @@ class CloneSetActions:
             self.scale_exp.observe(key, "delete", name)
             raise
         self.recorder.event(cs, "Normal", "SuccessfulDelete", f"succeed to delete pod {name}")
-        iid = instance_id(pod)
-        for pvc in pvcs:
-            if iid and instance_id(pvc) == iid:
-                await self.delete_pvc(pvc)
+        for pvc in claims:
+            await self.delete_pvc(pvc)
 
     async def delete_pvc(self, pvc: Obj) -> None:
         with contextlib.suppress(NotFound):

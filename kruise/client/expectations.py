@@ -69,6 +69,9 @@ class ExpectationCheck(NamedTuple):
     leaked: bool  # waited past the timeout
 
 
+_PROCEED = ExpectationCheck(True, None, 0.0, False)
+
+
 class _Policy:
     """The timeout rule shared by the three kinds."""
 
@@ -81,7 +84,7 @@ class _Policy:
         self, kind: str, key: str, satisfied: bool, waited: float, pending: object, drop: Callable[[], None]
     ) -> ExpectationCheck:
         if satisfied:
-            return ExpectationCheck(True, None, 0.0, False)
+            return _PROCEED
         if waited < self.timeout:
             return ExpectationCheck(False, self.timeout - waited, waited, False)
         log.warning(
@@ -228,6 +231,8 @@ class ResourceVersionExpectations(_Policy):
 
     def check(self, obj: Obj) -> ExpectationCheck:
         uid, rv = _uid_rv(obj)
+        if uid not in self._versions:
+            return _PROCEED  # the common case, asked for every pod on every reconcile
         ok = self.is_satisfied(obj)
         expected = self._versions.get(uid, ("", 0.0))[0]
         pending = {"uid": uid, "expected": expected, "seen": rv}

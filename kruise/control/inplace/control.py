@@ -341,6 +341,33 @@ def plan_refresh(pod: Obj, now: dt.datetime) -> RefreshPlan:
     return RefreshPlan()
 
 
+class SettledPods:
+    """plan_refresh for cached pods, remembering per uid the pod version found to need nothing.
+
+    That answer depends on the pod alone (no grace period, so not on the clock) and cached pods
+    are never modified, so the same version met again is not planned again: decoding the state and
+    runtime-meta annotations of every pod on every reconcile was most of a large CloneSet's
+    reconcile. A new version (another object) is always planned."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit  # pods remembered (one version each) before starting over
+        self._versions: dict[str, Obj] = {}
+
+    def plan(self, pod: Obj, now: dt.datetime) -> RefreshPlan:
+        uid = pod["metadata"]["uid"]
+        if self._versions.get(uid) is pod:
+            return _NOTHING
+        plan = plan_refresh(pod, now)
+        if plan.pod is None and plan.conditions is None and plan.delay is None:
+            if len(self._versions) >= self.limit:
+                self._versions.clear()
+            self._versions[uid] = pod
+        return plan
+
+
+_NOTHING = RefreshPlan()
+
+
 # -- executor ---------------------------------------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ from kruise.client.rest import Client
 from kruise.control import lifecycle
 from kruise.control import pods as podutil
 from kruise.control.batch import run_limited
-from kruise.control.inplace import InPlaceControl, can_update_in_place, plan_refresh
+from kruise.control.inplace import InPlaceControl, SettledPods, can_update_in_place
 from kruise.control.lifecycle import LifecycleControl, apply_hook, is_hooked
 from kruise.control.revision import plan_revisions, revisions_to_prune
 
@@ -98,6 +98,7 @@ class CloneSetReconciler:
         self.inplace = InPlaceControl(client, clock=clock)
         lifecycle_control = LifecycleControl(client, clock=clock)
         self.actions = CloneSetActions(client, recorder, self.scale_exp, self.rv_exp, lifecycle_control)
+        self.settled = SettledPods()
 
     # ------------------------------------------------------------------ reconcile
     async def reconcile(self, key: str) -> Result | None:
@@ -316,7 +317,7 @@ class CloneSetReconciler:
         # Planning is pure and cheap; only pods with something to write get a task.
         busy = []
         for pod in sync.pods:
-            plan = plan_refresh(pod, sync.now)
+            plan = self.settled.plan(pod, sync.now)
             if plan.pod is not None or plan.conditions is not None:
                 busy.append(pod)
             elif plan.delay is not None:

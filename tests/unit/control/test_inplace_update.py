@@ -12,6 +12,8 @@ import pytest
 from kruise.client.errors import Conflict, Invalid, NotFound
 from kruise.control.inplace import (
     InPlaceControl,
+    RefreshPlan,
+    SettledPods,
     UpdateSpec,
     inject_inplace_readiness_gate,
     is_update_completed,
@@ -410,6 +412,44 @@ def test_refresh_sets_condition_on_new_pod_and_ignores_pods_without_gate() -> No
     pod["status"]["conditions"] = pod["status"]["conditions"][:2]
     assert plan_refresh(pod, NOW).conditions is not None
     assert plan_refresh(make_pod(gate=False), NOW).conditions is None
+
+
+def test_settled_pods_plan_a_pod_version_found_settled_only_once() -> None:
+    settled = SettledPods()
+    pod = updated_pod(status_image="nginx:1.0", image_id="sha-main-1")
+    pod["metadata"]["uid"] = "u1"
+    pod["status"]["conditions"][2]["status"] = "False"
+    assert settled.plan(pod, NOW) == RefreshPlan()  # not completed yet: nothing to write
+    # The same version again is answered without reading its annotations (spoiled here to show it).
+    pod["metadata"]["annotations"][STATE_KEY] = "not json"
+    assert settled.plan(pod, NOW) == RefreshPlan()
+    # A new version of the pod (another object, even with equal content) is planned again.
+    newer = copy.deepcopy(pod)
+    with pytest.raises(ValueError, match=r"invalid apps\.kruise\.io/inplace-update-state"):
+        settled.plan(newer, NOW)
+    newer["metadata"]["annotations"] = copy.deepcopy(updated_pod()["metadata"]["annotations"])
+    newer["status"]["containerStatuses"][0].update(image="nginx:1.1", imageID="sha-main-2")
+    plan = settled.plan(newer, NOW)
+    assert cond({"status": {"conditions": plan.conditions}}, "InPlaceUpdateReady")["status"] == "True"
+
+
+def test_settled_pods_do_not_remember_plans_with_writes_or_a_requeue() -> None:
+    settled = SettledPods(limit=1)
+    spec = UpdateSpec(revision="cs-bbb", container_images={"main": "nginx:1.1"}, grace_period_seconds=30)
+    waiting, _ = plan_update(make_pod(), spec, NOW)
+    waiting["metadata"]["uid"] = "u1"
+    assert settled.plan(waiting, NOW).delay == 30.0
+    assert settled.plan(waiting, NOW + dt.timedelta(seconds=30)).pod is not None  # the clock counts
+    fresh = make_pod()
+    fresh["metadata"]["uid"] = "u2"
+    fresh["status"]["conditions"] = fresh["status"]["conditions"][:2]
+    assert settled.plan(fresh, NOW).conditions is not None
+    assert settled.plan(fresh, NOW).conditions is not None  # still to write: asked again
+    quiet = [make_pod(), make_pod()]
+    for i, pod in enumerate(quiet):
+        pod["metadata"]["uid"] = f"q{i}"
+        assert settled.plan(pod, NOW) == RefreshPlan()
+    assert len(settled._versions) == 1  # bounded: it starts over when full
 
 
 def test_refresh_next_batch_waits_for_required_ready() -> None:

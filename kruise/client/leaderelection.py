@@ -27,6 +27,9 @@ log = logging.getLogger("kruise.leaderelection")
 Obj = dict[str, Any]
 
 
+_RELEASE_ATTEMPTS = 3
+
+
 def _micro_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -157,16 +160,24 @@ class LeaderElector:
             self._observed_at = self.clock.now()
 
     async def _release(self) -> None:
+        """Hand the lease back. A renew cancelled in flight may still land after our read, so a
+        conflict means: read again and retry (it cannot be anyone else's write while we hold it)."""
         cfg = self.config
-        try:
-            lease = await self.client.get(LEASES, cfg.name, namespace=cfg.namespace)
-            if (lease.get("spec") or {}).get("holderIdentity") != cfg.identity:
+        for _ in range(_RELEASE_ATTEMPTS):
+            try:
+                lease = await self.client.get(LEASES, cfg.name, namespace=cfg.namespace)
+                if (lease.get("spec") or {}).get("holderIdentity") != cfg.identity:
+                    return
+                lease["spec"]["holderIdentity"] = ""
+                lease["spec"]["leaseDurationSeconds"] = 1
+                await self.client.update(LEASES, lease, namespace=cfg.namespace)
+            except Conflict:
+                continue
+            except (ApiError, OSError) as e:
+                log.warning("event=lease_release_failed error=%s", e)
                 return
-            lease["spec"]["holderIdentity"] = ""
-            lease["spec"]["leaseDurationSeconds"] = 1
-            await self.client.update(LEASES, lease, namespace=cfg.namespace)
             log.info(
                 "event=leadership_released lease=%s/%s identity=%s", cfg.namespace, cfg.name, cfg.identity
             )
-        except (ApiError, OSError) as e:
-            log.warning("event=lease_release_failed error=%s", e)
+            return
+        log.warning("event=lease_release_failed error=conflict attempts=%d", _RELEASE_ATTEMPTS)

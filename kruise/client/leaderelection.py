@@ -160,8 +160,8 @@ class LeaderElector:
             self._observed_at = self.clock.now()
 
     async def _release(self) -> None:
-        """Hand the lease back. A renew cancelled in flight may still land after our read, so a
-        conflict means: read again and retry (it cannot be anyone else's write while we hold it)."""
+        """Hand the lease back. A renew cancelled in flight may still land after our read: on a
+        conflict, read again (the holder check then says whether the lease is still ours)."""
         cfg = self.config
         for _ in range(_RELEASE_ATTEMPTS):
             try:
